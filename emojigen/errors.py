@@ -1,0 +1,41 @@
+"""Errors a user can fix, each with a message in Chinese and English."""
+
+from __future__ import annotations
+
+
+class EmojigenError(Exception):
+    """Base class: something the user can act on. `str()` gives both languages."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh = zh
+        self.en = en
+        super().__init__(f"{zh} / {en}")
+
+    def message(self, lang: str = "both") -> str:
+        if lang == "zh":
+            return self.zh
+        if lang == "en":
+            return self.en
+        return f"{self.zh}\n{self.en}"
+
+
+class BadInput(EmojigenError):
+    """The upload or a parameter cannot be used (not an image, too small, unknown style...)."""
+
+
+class NoFace(EmojigenError):
+    """No face was found in the photo."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "照片里没有找到人脸。请上传一张正面、清晰、光线充足的脸部照片。",
+            "No face found in the photo. Please upload a clear, well-lit photo with a face looking at the camera.",
+        )
+
+
+class Blocked(EmojigenError):
+    """The result was withheld (for example by a model's safety checker)."""
+
+
+class ModelUnavailable(EmojigenError):
+    """A configured model is missing or cannot be loaded."""

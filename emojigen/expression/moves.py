@@ -1,0 +1,191 @@
+"""Landmark moves for each expression, in the face's own frame (unit = eye distance, y down the face).
+
+Mouth corners and lip opening are set *to a target* measured from the face as it is, so a photo that
+already smiles can still be turned sad; brows and lids are moved by amounts scaled by the intensity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from emojigen.face.geometry import FaceFrame
+
+# iBUG 300-W indices. "a" is the image-left side (the person's right), "b" the image-right side.
+JAW = list(range(0, 17))
+BROW_A, BROW_B = [17, 18, 19, 20, 21], [26, 25, 24, 23, 22]  # each listed outer -> inner
+UPPER_LID_A, LOWER_LID_A = [37, 38], [41, 40]
+UPPER_LID_B, LOWER_LID_B = [43, 44], [47, 46]
+CORNER_A, CORNER_B = [48, 60], [54, 64]
+NEAR_CORNER_A, NEAR_CORNER_B = [49, 59, 61, 67], [53, 55, 63, 65]
+UPPER_LIP = [50, 51, 52, 61, 62, 63]
+LOWER_LIP = [56, 57, 58, 65, 66, 67]
+INNER_TOP, INNER_BOTTOM = 62, 66
+CHIN_WEIGHTS = {5: 0.2, 6: 0.45, 7: 0.7, 8: 0.8, 9: 0.7, 10: 0.45, 11: 0.2}
+
+
+def mouth_opening(local: np.ndarray) -> float:
+    return float(local[INNER_BOTTOM, 1] - local[INNER_TOP, 1])
+
+
+def _mouth_mid_y(local: np.ndarray) -> float:
+    return float((local[INNER_TOP, 1] + local[INNER_BOTTOM, 1]) / 2)
+
+
+def set_corner(t: np.ndarray, src: np.ndarray, side: str, lift: float, spread: float) -> None:
+    """Put one mouth corner `lift` above the mouth's mid line and push it `spread` outwards."""
+    corner, near = (CORNER_A, NEAR_CORNER_A) if side == "a" else (CORNER_B, NEAR_CORNER_B)
+    sign = -1.0 if side == "a" else 1.0
+    dy = (_mouth_mid_y(src) - lift) - src[corner[0], 1]
+    move = np.array([sign * spread, dy])
+    t[corner] += move
+    t[near] += 0.45 * move
+
+
+def set_corners(t: np.ndarray, src: np.ndarray, lift: float, spread: float) -> None:
+    set_corner(t, src, "a", lift, spread)
+    set_corner(t, src, "b", lift, spread)
+
+
+def set_opening(t: np.ndarray, src: np.ndarray, target: float) -> None:
+    """Open (or close) the lips to `target`; the lower lip and the chin carry most of the move."""
+    delta = target - mouth_opening(src)
+    t[LOWER_LIP, 1] += 0.85 * delta
+    t[[55, 59], 1] += 0.5 * delta
+    t[UPPER_LIP, 1] -= 0.15 * delta
+    if delta > 0:  # the jaw drops with an opening mouth; closing keeps the jaw where it is
+        for i, w in CHIN_WEIGHTS.items():
+            t[i, 1] += w * delta
+
+
+def move_brows(t: np.ndarray, inner: float = 0.0, outer: float = 0.0, squeeze: float = 0.0,
+               sides: str = "ab") -> None:
+    """Raise (positive) the inner and outer ends of the brows, interpolating between; squeeze inwards."""
+    weights = np.linspace(0.0, 1.0, 5)  # outer -> inner
+    for side in sides:
+        brow, sign = (BROW_A, 1.0) if side == "a" else (BROW_B, -1.0)
+        t[brow, 1] -= outer + (inner - outer) * weights
+        t[brow, 0] += sign * squeeze * weights
+
+
+def move_lids(t: np.ndarray, src: np.ndarray, upper: float = 0.0, lower: float = 0.0, sides: str = "ab") -> None:
+    """Positive `upper` opens the upper lid (moves it up); positive `lower` raises the lower lid.
+
+    Lids never cross: together they close at most 90% of the eye's current opening.
+    """
+    for side in sides:
+        up, low = (UPPER_LID_A, LOWER_LID_A) if side == "a" else (UPPER_LID_B, LOWER_LID_B)
+        opening = float(np.mean(src[low, 1] - src[up, 1]))
+        closing = max(0.0, -upper) + max(0.0, lower)
+        scale = min(1.0, 0.9 * opening / closing) if closing > 0 else 1.0
+        t[up, 1] -= upper * scale
+        t[low, 1] -= lower * scale
+
+
+def close_eye(t: np.ndarray, src: np.ndarray, side: str, amount: float) -> None:
+    """Bring the upper lid down onto the lower one (amount 1 = shut)."""
+    up, low = (UPPER_LID_A, LOWER_LID_A) if side == "a" else (UPPER_LID_B, LOWER_LID_B)
+    amount = min(1.0, amount)
+    gap = src[low, 1] - src[up, 1]
+    t[up, 1] += 0.85 * amount * gap
+    t[low, 1] -= 0.1 * amount * gap
+
+
+def _happy(t, s, k):
+    set_corners(t, s, lift=0.13 * k, spread=0.06 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.05 * k))
+    move_lids(t, s, lower=0.025 * k)
+    move_brows(t, inner=0.02 * k, outer=0.02 * k)
+
+
+def _laugh(t, s, k):
+    set_corners(t, s, lift=0.15 * k, spread=0.08 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.3 * k))
+    move_lids(t, s, upper=-0.03 * k, lower=0.035 * k)
+    move_brows(t, inner=0.04 * k, outer=0.03 * k)
+
+
+def _smile(t, s, k):
+    set_corners(t, s, lift=0.1 * k, spread=0.05 * k)
+    move_lids(t, s, lower=0.015 * k)
+
+
+def _sad(t, s, k):
+    set_corners(t, s, lift=-0.09 * k, spread=-0.02 * k)
+    set_opening(t, s, min(mouth_opening(s), 0.02))
+    t[LOWER_LIP, 1] -= 0.015 * k  # a little pout
+    move_brows(t, inner=0.09 * k, outer=-0.03 * k, squeeze=0.02 * k)
+    move_lids(t, s, upper=-0.02 * k)
+
+
+def _cry(t, s, k):
+    set_corners(t, s, lift=-0.11 * k, spread=0.02 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.1 * k))
+    move_brows(t, inner=0.11 * k, outer=-0.03 * k, squeeze=0.03 * k)
+    move_lids(t, s, upper=-0.035 * k, lower=0.03 * k)
+
+
+def _surprised(t, s, k):
+    set_corners(t, s, lift=0.0, spread=-0.06 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.36 * k))
+    move_brows(t, inner=0.15 * k, outer=0.13 * k)
+    move_lids(t, s, upper=0.045 * k, lower=-0.01 * k)
+
+
+def _angry(t, s, k):
+    set_corners(t, s, lift=-0.05 * k, spread=-0.02 * k)
+    set_opening(t, s, min(mouth_opening(s), 0.01))
+    move_brows(t, inner=-0.1 * k, outer=0.02 * k, squeeze=0.05 * k)
+    move_lids(t, s, upper=0.01 * k, lower=0.025 * k)
+
+
+def _disgusted(t, s, k):
+    set_corners(t, s, lift=-0.05 * k, spread=0.0)
+    t[UPPER_LIP, 1] -= 0.05 * k
+    t[31:36, 1] -= 0.03 * k  # the nose wrinkles up
+    move_brows(t, inner=-0.06 * k, outer=-0.02 * k, squeeze=0.03 * k)
+    move_lids(t, s, lower=0.035 * k)
+
+
+def _scared(t, s, k):
+    set_corners(t, s, lift=-0.03 * k, spread=0.08 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.14 * k))
+    move_brows(t, inner=0.15 * k, outer=0.08 * k, squeeze=0.03 * k)
+    move_lids(t, s, upper=0.05 * k, lower=-0.01 * k)
+
+
+def _neutral(t, s, k):
+    set_corners(t, s, lift=0.0, spread=0.0)
+    set_opening(t, s, mouth_opening(s) * (1 - min(1.0, k)))
+
+
+def _wink(t, s, k):
+    close_eye(t, s, "a", k)
+    move_brows(t, inner=-0.03 * k, outer=-0.03 * k, sides="a")
+    set_corner(t, s, "a", lift=0.12 * k, spread=0.05 * k)
+    set_corner(t, s, "b", lift=0.06 * k, spread=0.03 * k)
+
+
+def _smug(t, s, k):
+    set_corner(t, s, "b", lift=0.13 * k, spread=0.06 * k)
+    set_corner(t, s, "a", lift=0.01 * k, spread=0.0)
+    set_opening(t, s, min(mouth_opening(s), 0.02))
+    move_lids(t, s, upper=-0.03 * k)
+    move_brows(t, inner=0.06 * k, outer=0.07 * k, sides="b")
+
+
+MOVES: dict[str, Callable[[np.ndarray, np.ndarray, float], None]] = {
+    "happy": _happy, "laugh": _laugh, "smile": _smile, "sad": _sad, "cry": _cry,
+    "surprised": _surprised, "angry": _angry, "disgusted": _disgusted, "scared": _scared,
+    "neutral": _neutral, "wink": _wink, "smug": _smug,
+}
+
+
+def target_landmarks(landmarks: np.ndarray, expression: str, intensity: float) -> np.ndarray:
+    """Where the 68 landmarks should go to show `expression` at `intensity` (image pixels)."""
+    frame = FaceFrame.from_landmarks(landmarks)
+    src = frame.to_local(landmarks)
+    target = src.copy()
+    MOVES[expression](target, src, float(intensity))
+    return frame.to_image(target).astype(np.float32)

@@ -1,0 +1,130 @@
+"""Piecewise-affine warp over a Delaunay mesh of the landmarks, inside a fixed ring of anchor points.
+
+The anchors (a forehead arc, an ellipse around the face, the crop's border) do not move, so the hair
+line and the background stay put; only the face inside the ring is deformed. Each output pixel is
+mapped back into the source by its triangle's affine transform and sampled with cv2.remap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from emojigen.face.geometry import FaceFrame
+
+# Anchor ring around the face, in face units (eye distance), centred a little below the eyes.
+RING_CENTRE_Y = 0.55
+RING_RADII = (1.6, 1.8)
+RING_POINTS = 20
+CROP_MARGIN = 0.25  # extra room between the ring and the crop border, in face units
+MAX_SHRINK_TRIES = 6
+
+
+@dataclass(frozen=True)
+class WarpResult:
+    image: np.ndarray  # the warped image, same shape as the input
+    landmarks: np.ndarray  # where the landmarks ended up (the target, possibly scaled back)
+    scale: float  # 1.0 if the full move was applied; less if it had to be softened to avoid folds
+
+
+def _anchor_points(frame: FaceFrame) -> np.ndarray:
+    angles = np.linspace(0, 2 * np.pi, RING_POINTS, endpoint=False)
+    ring = np.stack([RING_RADII[0] * np.cos(angles), RING_CENTRE_Y + RING_RADII[1] * np.sin(angles)], axis=1)
+    forehead = np.array([[x, -0.75] for x in (-0.9, -0.45, 0.0, 0.45, 0.9)])
+    return frame.to_image(np.concatenate([ring, forehead]))
+
+
+def _crop_box(frame: FaceFrame, anchors: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    margin = CROP_MARGIN * frame.unit
+    x0, y0 = np.floor(anchors.min(axis=0) - margin).astype(int)
+    x1, y1 = np.ceil(anchors.max(axis=0) + margin).astype(int)
+    h, w = shape[:2]
+    return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+
+
+def _border_points(w: int, h: int, per_side: int = 4) -> np.ndarray:
+    xs = np.linspace(0, w - 1, per_side + 1)
+    ys = np.linspace(0, h - 1, per_side + 1)
+    top = [(x, 0) for x in xs]
+    bottom = [(x, h - 1) for x in xs]
+    left = [(0, y) for y in ys[1:-1]]
+    right = [(w - 1, y) for y in ys[1:-1]]
+    return np.array(top + bottom + left + right, dtype=np.float64)
+
+
+def _triangulate(points: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Delaunay triangles as index triples into `points`."""
+    subdiv = cv2.Subdiv2D((-2, -2, w + 4, h + 4))
+    for x, y in points:
+        subdiv.insert((float(x), float(y)))
+    lookup = {(round(float(x), 3), round(float(y), 3)): i for i, (x, y) in enumerate(points)}
+    triangles = []
+    for t in subdiv.getTriangleList():
+        corners = [(round(float(t[i]), 3), round(float(t[i + 1]), 3)) for i in (0, 2, 4)]
+        idx = [lookup.get(c) for c in corners]
+        if None not in idx and len(set(idx)) == 3:
+            triangles.append(idx)
+    return np.array(triangles, dtype=np.int32)
+
+
+def _signed_areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    a, b, c = points[triangles[:, 0]], points[triangles[:, 1]], points[triangles[:, 2]]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+
+
+def _folds(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> bool:
+    before, after = _signed_areas(src, triangles), _signed_areas(dst, triangles)
+    # A triangle that flips over folds the image; one that all but vanishes tears it. (Closing lips
+    # legitimately squeeze the triangles between them, so the collapse limit is loose.)
+    return bool(np.any(np.sign(before) != np.sign(after)) or np.any(np.abs(after) < 0.03 * np.abs(before)))
+
+
+def _remap_maps(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, w: int, h: int):
+    """For every output pixel, the source coordinate it samples from (float32 map_x, map_y)."""
+    tri_id = np.zeros((h, w), dtype=np.int32)
+    affines = np.zeros((len(triangles) + 1, 2, 3), dtype=np.float64)
+    affines[0] = [[1, 0, 0], [0, 1, 0]]  # pixels outside the mesh stay where they are
+    shift = 4  # sub-pixel precision for the rasteriser
+    for i, tri in enumerate(triangles, start=1):
+        affines[i] = cv2.getAffineTransform(dst[tri].astype(np.float32), src[tri].astype(np.float32))
+        cv2.fillConvexPoly(tri_id, np.round(dst[tri] * (1 << shift)).astype(np.int32), i, cv2.LINE_8, shift)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    m = affines[tri_id].astype(np.float32)
+    map_x = m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2]
+    map_y = m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2]
+    return map_x, map_y
+
+
+def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> WarpResult:
+    """Move `landmarks` to `target` (both (68, 2) image pixels), deforming only the face region."""
+    frame = FaceFrame.from_landmarks(landmarks)
+    anchors = _anchor_points(frame)
+    x0, y0, x1, y1 = _crop_box(frame, anchors, image.shape)
+    w, h = x1 - x0, y1 - y0
+    offset = np.array([x0, y0], dtype=np.float64)
+
+    inside = np.all((anchors - offset > 1) & (anchors - offset < [w - 2, h - 2]), axis=1)
+    fixed = np.concatenate([anchors[inside] - offset, _border_points(w, h)])
+    src_pts = np.concatenate([landmarks.astype(np.float64) - offset, fixed])
+    src_pts[:68] = np.clip(src_pts[:68], 0, [w - 1, h - 1])
+    move = np.zeros_like(src_pts)
+    move[:68] = target.astype(np.float64) - landmarks
+    triangles = _triangulate(src_pts, w, h)
+
+    scale = 1.0
+    for _ in range(MAX_SHRINK_TRIES):
+        dst_pts = src_pts + scale * move
+        if not _folds(src_pts, dst_pts, triangles):
+            break
+        scale *= 0.7
+    else:
+        return WarpResult(image.copy(), landmarks.copy(), 0.0)
+
+    map_x, map_y = _remap_maps(src_pts, dst_pts, triangles, w, h)
+    out = image.copy()
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    out[y0:y1, x0:x1] = cv2.remap(crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    moved = (dst_pts[:68] + offset).astype(np.float32)
+    return WarpResult(out, moved, scale)

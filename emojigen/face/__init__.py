@@ -1,0 +1,6 @@
+"""Face detection and 68-point landmarks (dlib)."""
+
+from emojigen.face.detect import Detection, Face, FaceDetector
+from emojigen.face.geometry import FaceFrame
+
+__all__ = ["Detection", "Face", "FaceDetector", "FaceFrame"]

@@ -1,0 +1,55 @@
+"""Frame the head and shoulders, cut them out and lay them on a square transparent canvas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from emojigen.face.geometry import FaceFrame
+
+# The head-and-shoulders square, in face units (eye distance): tall enough for hair and shoulders.
+HEAD_SQUARE_SIDE = 4.6
+HEAD_SQUARE_CENTRE_Y = 0.75
+
+
+@dataclass(frozen=True)
+class HeadCrop:
+    image: np.ndarray  # RGB crop, the part of the square that lies inside the photo
+    landmarks: np.ndarray  # (68, 2) in crop pixels
+
+
+def crop_head(image: np.ndarray, landmarks: np.ndarray) -> HeadCrop:
+    frame = FaceFrame.from_landmarks(landmarks)
+    cx, cy = frame.to_image(np.array([0.0, HEAD_SQUARE_CENTRE_Y]))
+    half = HEAD_SQUARE_SIDE * frame.unit / 2
+    h, w = image.shape[:2]
+    x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
+    x1, y1 = min(w, int(cx + half)), min(h, int(cy + half))
+    return HeadCrop(np.ascontiguousarray(image[y0:y1, x0:x1]), landmarks - np.array([x0, y0], np.float32))
+
+
+def place_on_canvas(rgb: np.ndarray, alpha: np.ndarray, size: int, margin: int) -> np.ndarray:
+    """Scale the matted subject to fill a `size` square (less `margin`), centred, resting on the bottom."""
+    ys, xs = np.nonzero(alpha > 8)
+    canvas = np.zeros((size, size, 4), np.uint8)
+    if len(xs) == 0:
+        return canvas
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    subject = np.dstack([rgb[y0:y1, x0:x1, :3], alpha[y0:y1, x0:x1]])
+    room = size - 2 * margin
+    scale = room / max(x1 - x0, y1 - y0)
+    new_w, new_h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    # Premultiply so the transparent surroundings do not bleed dark fringes into the edge when resizing.
+    a = subject[..., 3:4].astype(np.float32) / 255.0
+    pre = np.dstack([subject[..., :3] * a, subject[..., 3:4]]).astype(np.float32)
+    pre = cv2.resize(pre, (new_w, new_h), interpolation=interp)
+    a = np.clip(pre[..., 3:4], 0, 255) / 255.0
+    colour = np.where(a > 0, pre[..., :3] / np.maximum(a, 1e-6), 0)
+    scaled = np.dstack([colour, a * 255]).round().clip(0, 255).astype(np.uint8)
+    left = (size - new_w) // 2
+    top = size - margin - new_h
+    canvas[top:top + new_h, left:left + new_w] = scaled
+    return canvas

@@ -1,0 +1,32 @@
+"""Results on disk: outputs/<id>/sticker.png and result.json, so any sticker can be found and audited."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+
+class OutputStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def new_id(self) -> str:
+        # Sortable by time, unguessable enough that one user cannot list another's stickers by counting.
+        return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(4)
+
+    def save(self, sticker_id: str, files: dict[str, bytes], record: dict[str, Any]) -> dict[str, Path]:
+        folder = self.root / sticker_id
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name, data in files.items():
+            path = folder / name
+            path.write_bytes(data)
+            paths[name] = path.resolve()
+        record = dict(record, id=sticker_id, files=sorted(files))
+        tmp = folder / "result.json.tmp"
+        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(folder / "result.json")  # atomic: a crash never leaves half a record
+        return paths

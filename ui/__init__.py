@@ -1,0 +1,1 @@
+"""The Gradio web app. Depends on emojigen; emojigen never imports this."""

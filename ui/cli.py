@@ -1,0 +1,35 @@
+"""The installed `emojigen` command: the library's subcommands plus `serve` (the web app, the default)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from emojigen.cli import build_parser, run_command, setup_logging
+from emojigen.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, sub = build_parser()
+    serve = sub.add_parser("serve", help="serve the web app at http://127.0.0.1:7860 (the default)")
+    serve.add_argument("--host", help="address to listen on (EMOJIGEN_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (EMOJIGEN_PORT, default 7860)")
+    serve.add_argument("--outputs", type=Path, help="where stickers are saved (EMOJIGEN_OUTPUTS_DIR)")
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("--") and argv[0] not in ("--help",):
+        argv = ["serve", *argv]  # `emojigen --port 8000` means serve
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    if args.command != "serve":
+        return run_command(args)
+
+    from emojigen.pipeline import Pipeline
+    from ui.app import launch
+
+    settings = Settings.from_env(host=args.host, port=args.port, outputs_dir=args.outputs)
+    launch(Pipeline(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

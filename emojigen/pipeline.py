@@ -92,6 +92,11 @@ class Pipeline:
     def styles(self) -> list[str]:
         return list(CLASSIC_STYLES)
 
+    def warm_up(self) -> None:
+        """Load the face models and find the caption font ahead of the first request."""
+        self.detector.load()
+        find_cjk_font(self.settings.font_path)
+
     def backend_status(self) -> dict[str, str]:
         """Which styling backend serves requests, said plainly (a configured but unusable model is not hidden)."""
         model = self.settings.sd_model
@@ -152,7 +157,8 @@ class Pipeline:
             unit = FaceFrame.from_landmarks(face.landmarks).unit
             edited = paint_mouth_inside(warped.image, face.landmarks, warped.landmarks, unit)
             if 0 < warped.scale < 1:
-                warnings.append("表情幅度被自动减弱以免脸部变形。 / The expression was softened to avoid distorting the face.")
+                warnings.append("表情幅度被自动减弱以免脸部变形。 / "
+                                "The expression was softened to avoid distorting the face.")
             elif warped.scale == 0:
                 warnings.append("这张脸无法安全变形，保留了原表情。 / This face could not be reshaped safely; "
                                 "its own expression was kept.")

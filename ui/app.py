@@ -7,6 +7,7 @@ library's user errors into gr.Error (both languages) so the server keeps serving
 from __future__ import annotations
 
 import logging
+import threading
 
 import gradio as gr
 
@@ -16,6 +17,11 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = ["开心大笑", "气死我了", "伤心", "震惊", "有点害怕", "surprised", "laughing", "crying"]
 STYLE_LABELS = {"photo": "照片 Photo", "cartoon": "卡通 Cartoon", "sketch": "素描 Sketch"}
+
+# A checkerboard behind the sticker shows its transparency and its white outline.
+CSS = """
+#sticker img { background: repeating-conic-gradient(#d9dde3 0% 25%, #f4f5f7 0% 50%) 50% / 24px 24px; }
+"""
 
 INTRO = """# emojigen 表情包生成器
 上传一张脸部照片，写下你的心情，生成属于你的表情包。
@@ -90,7 +96,8 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         # The HTTP API: its own event on hidden components, so that a left-out `caption` means
         # "choose one" and an empty string means "no caption" (the UI uses a checkbox for that).
         with gr.Group(visible=False):
-            api_image = gr.Image(label="image", type="filepath")
+            # A File, not an Image: the library decodes it and explains what is wrong with a bad upload.
+            api_image = gr.File(label="image", type="filepath")
             api_text = gr.Textbox(label="text")
             api_style = gr.Textbox(label="style", value="photo")
             api_caption = gr.Textbox(label="caption", value=None)
@@ -117,12 +124,14 @@ def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:
     return demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
 
 
-def launch(pipeline: Pipeline, **kwargs) -> None:
-    """Serve the app and block (the `emojigen serve` command)."""
+def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
+    """Serve the app; blocks unless prevent_thread_lock=True (the `emojigen serve` command, the tests)."""
     settings = pipeline.settings
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     demo = prepare(build_demo(pipeline), pipeline)
+    threading.Thread(target=pipeline.warm_up, name="warm-up", daemon=True).start()
     log.info("emojigen serving on http://%s:%d (%s)", settings.host, settings.port,
              pipeline.backend_status()["en"])
-    demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
+    demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
                 allowed_paths=[str(settings.outputs_dir.resolve())], **kwargs)
+    return demo

@@ -22,6 +22,7 @@ NEAR_CORNER_A, NEAR_CORNER_B = [49, 59, 61, 67], [53, 55, 63, 65]
 UPPER_LIP = [50, 51, 52, 61, 62, 63]
 LOWER_LIP = [56, 57, 58, 65, 66, 67]
 INNER_TOP, INNER_BOTTOM = 62, 66
+FULL_MOVE_AT = 0.5  # intensities below this fade the move out
 CHIN_WEIGHTS = {5: 0.2, 6: 0.45, 7: 0.7, 8: 0.8, 9: 0.7, 10: 0.45, 11: 0.2}
 
 
@@ -188,4 +189,8 @@ def target_landmarks(landmarks: np.ndarray, expression: str, intensity: float) -
     src = frame.to_local(landmarks)
     target = src.copy()
     MOVES[expression](target, src, float(intensity))
+    # Targets like "corners on the mid line" do not vanish at intensity 0, so low intensities also
+    # fade the whole move towards the face as it is: 0 changes nothing.
+    fade = min(1.0, float(intensity) / FULL_MOVE_AT)
+    target = src + fade * (target - src)
     return frame.to_image(target).astype(np.float32)

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 DETECT_MAX_SIDE = 800
 # Tightly cropped faces (the chin at the image edge) are missed by HOG; a padded retry finds them.
 PAD_FRACTION = 0.3
+# Hits scoring below this are usually badges, logos or patterns; they count only when nothing beats them.
+WEAK_SCORE = 0.25
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class FaceDetector:
         self._lock = threading.Lock()
         self._detector = None
         self._predictor = None
+
+    def load(self) -> None:
+        """Load the models now (a server calls this at start so the first user does not wait)."""
+        with self._lock:
+            self._load()
 
     def _load(self) -> None:
         import dlib  # imported here so that `import emojigen` stays light
@@ -77,6 +84,9 @@ class FaceDetector:
         else:
             raise NoFace()
 
+        if max(scores) >= WEAK_SCORE:
+            rects = [r for r, sc in zip(rects, scores, strict=True) if sc >= WEAK_SCORE]
+            scores = [sc for sc in scores if sc >= WEAK_SCORE]
         boxes = [
             (
                 (r.left() - padding) / scale,

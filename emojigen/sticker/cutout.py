@@ -56,6 +56,7 @@ def matte(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     mask[:, -border:][mask[:, -border:] != cv2.GC_FGD] = cv2.GC_BGD
 
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut's k-means starts from OpenCV's (per-thread) RNG: same photo, same matte
     cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)
     fg = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
     fg = _keep_face_component(fg, pts[30])

@@ -1,0 +1,54 @@
+"""The HTTP API through gradio_client, exactly as the README shows it."""
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_generate_returns_a_transparent_png(client, photos):
+    path, details = client.predict(image=handle_file(str(photos["face"])), text="伤心", caption="",
+                                   api_name="/generate")
+    image = Image.open(path)
+    assert image.format == "PNG" and image.mode == "RGBA" and image.size == (512, 512)
+    assert np.asarray(image)[0, 0, 3] == 0
+    assert details["expression"] == "sad" and details["caption"] == ""
+    assert set(details["timings_ms"]) == {"load", "detect", "parse", "warp", "style", "finish", "export"}
+
+
+def test_caption_left_out_means_automatic_and_seed_is_reproducible(client, photos):
+    a = client.predict(image=handle_file(str(photos["face"])), text="surprised", seed=3, api_name="/generate")
+    b = client.predict(image=handle_file(str(photos["face"])), text="surprised", seed=3, api_name="/generate")
+    assert a[1]["caption"] and a[1]["caption"] == b[1]["caption"]
+    assert np.array_equal(np.asarray(Image.open(a[0])), np.asarray(Image.open(b[0])))
+
+
+def test_api_parameters_are_named_and_ordered(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    params = info["named_endpoints"]["/generate"]["parameters"]
+    assert [p["parameter_name"] for p in params] == ["image", "text", "style", "caption", "seed"]
+    assert params[2]["parameter_default"] == "photo"
+    # UI plumbing is not part of the API.
+    assert list(info["named_endpoints"]) == ["/generate"]
+
+
+def test_photo_without_a_face_gets_a_clear_error_and_the_server_keeps_serving(client, photos):
+    with pytest.raises(Exception) as info:
+        client.predict(image=handle_file(str(photos["no_face"])), text="开心", api_name="/generate")
+    assert "No face found" in str(info.value) and "没有找到人脸" in str(info.value)
+    path, _ = client.predict(image=handle_file(str(photos["face"])), text="开心", api_name="/generate")
+    assert Image.open(path).mode == "RGBA"
+
+
+def test_not_an_image_gets_a_clear_error(client, tmp_path):
+    bogus = tmp_path / "notes.png"
+    bogus.write_text("hello")
+    with pytest.raises(Exception, match="could not be read as an image"):
+        client.predict(image=handle_file(str(bogus)), text="开心", api_name="/generate")

@@ -1,0 +1,66 @@
+"""A real Chromium (Debian's package) driven by playwright: upload, generate, download, screenshot."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("EMOJIGEN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium package")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_upload_generate_download(browser, app_url, photos, artifacts_dir, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page.goto(app_url)
+    page.wait_for_selector("#generate", timeout=30_000)
+    assert "Styling: classic" in page.inner_text("#backend-status")
+
+    page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
+    page.wait_for_selector("#photo img", timeout=30_000)
+    page.locator("#text textarea, #text input").first.fill("开心大笑")
+    page.click("#generate")
+    page.wait_for_selector("#sticker img", timeout=60_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "browser_generate.png"), full_page=True)
+
+    with page.expect_download(timeout=30_000) as download_info:
+        page.click("#download")
+    saved = tmp_path / "downloaded.png"
+    download_info.value.save_as(saved)
+    image = Image.open(saved)
+    assert image.format == "PNG" and image.mode == "RGBA" and image.size == (512, 512)
+    alpha = np.asarray(image)[..., 3]
+    assert alpha[0, 0] == 0 and alpha.max() == 255  # transparent around an opaque sticker
+    page.close()
+
+
+def test_no_face_shows_the_message(browser, app_url, photos, artifacts_dir):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    page.wait_for_selector("#generate", timeout=30_000)
+    page.locator("#photo input[type=file]").set_input_files(str(photos["no_face"]))
+    page.wait_for_selector("#photo img", timeout=30_000)
+    page.locator("#text textarea, #text input").first.fill("开心")
+    page.click("#generate")
+    page.get_by_text("No face found", exact=False).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / "browser_no_face.png"))
+    page.close()

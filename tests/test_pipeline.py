@@ -1,0 +1,79 @@
+"""The whole chain on a real photo: the sticker a user downloads."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from emojigen import BadInput, NoFace, StickerRequest
+
+
+def test_sticker_from_a_real_photo(pipeline, photos, artifacts_dir):
+    sticker = pipeline.run(StickerRequest(image=photos["face"], text="开心大笑", seed=7))
+    assert sticker.expression.name == "laugh" and sticker.expression.understood
+    assert sticker.faces_found >= 1
+    assert list(sticker.timings) == ["load", "detect", "parse", "warp", "style", "finish", "export"]
+
+    png = Image.open(sticker.png_path)
+    assert png.mode == "RGBA" and png.size == (512, 512)
+    rgba = np.asarray(png)
+    alpha = rgba[..., 3]
+    assert alpha[0, 0] == 0 and alpha[0, -1] == 0  # transparent background
+    opaque = (alpha > 250).mean()
+    assert 0.2 < opaque < 0.9  # a cut-out, neither empty nor the whole photo
+    # The outline: the first opaque pixels in from the left on the face's row are white.
+    row = rgba[200]
+    first = int(np.argmax(row[:, 3] > 250))
+    assert row[first, :3].min() > 230
+    assert sticker.caption  # an automatic caption for the expression
+    png.save(artifacts_dir / "sticker_laugh.png")
+
+    record = json.loads((sticker.png_path.parent / "result.json").read_text(encoding="utf-8"))
+    assert record["expression"]["name"] == "laugh" and record["request"]["seed"] == 7
+
+
+def test_empty_caption_means_none(pipeline, photos):
+    with_caption = pipeline.run(StickerRequest(image=photos["face"], text="伤心", seed=1))
+    without = pipeline.run(StickerRequest(image=photos["face"], text="伤心", caption="", seed=1))
+    assert without.caption == "" and with_caption.caption
+    # The caption band at the bottom differs only by the text.
+    diff = np.abs(with_caption.image.astype(int) - without.image.astype(int))[-120:].sum()
+    assert diff > 10_000
+
+
+def test_unknown_words_fall_back_with_a_warning(pipeline, photos):
+    sticker = pipeline.run(StickerRequest(image=photos["face"], text="qwerty", caption=""))
+    assert not sticker.expression.understood
+    assert any("qwerty" in w for w in sticker.warnings)
+
+
+def test_no_face_is_a_clear_error(pipeline, photos):
+    with pytest.raises(NoFace) as info:
+        pipeline.run(StickerRequest(image=photos["no_face"], text="开心"))
+    assert "没有找到人脸" in str(info.value) and "No face" in str(info.value)
+
+
+def test_bad_style_is_a_clear_error(pipeline, photos):
+    with pytest.raises(BadInput, match="style"):
+        pipeline.run(StickerRequest(image=photos["face"], text="开心", style="oil-painting"))
+
+
+@pytest.mark.parametrize("style", ["cartoon", "sketch"])
+def test_classic_styles(pipeline, photos, style):
+    sticker = pipeline.run(StickerRequest(image=photos["face"], text="smile", style=style, caption=""))
+    assert sticker.image.shape == (512, 512, 4)
+
+
+def test_cli_generate(photos, tmp_path):
+    out = tmp_path / "out.png"
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "generate", str(photos["face"]), "--text", "开心",
+                           "-o", str(out)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert Image.open(out).mode == "RGBA"
+    failed = subprocess.run([sys.executable, "-m", "ui.cli", "generate", str(photos["no_face"]), "-t", "开心",
+                             "-o", str(tmp_path / "x.png")], capture_output=True, text=True, cwd=tmp_path,
+                            timeout=120)
+    assert failed.returncode == 2 and "No face found" in failed.stderr and "Traceback" not in failed.stderr

@@ -1,0 +1,31 @@
+# emojigen on a GPU cloud: `docker build -t emojigen . && docker run --gpus all -p 7860:7860 emojigen`
+# Same steps as run.sh: torch first (here the CUDA build), then the project.
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+
+ENV DEBIAN_FRONTEND=noninteractive \
+    PYTHONUNBUFFERED=1 \
+    EMOJIGEN_HOST=0.0.0.0 \
+    EMOJIGEN_PORT=7860 \
+    EMOJIGEN_OUTPUTS_DIR=/data/outputs
+
+RUN apt-get update && apt-get install -y --no-install-recommends software-properties-common \
+    && add-apt-repository -y ppa:deadsnakes/ppa && apt-get update \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv fonts-noto-cjk libgl1 \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+RUN python3.11 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+# The CUDA 12.8 build of the same torch version run.sh pins for CPU machines.
+RUN pip install --no-cache-dir --upgrade pip \
+    && pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128
+
+COPY pyproject.toml README.md ./
+COPY emojigen ./emojigen
+COPY ui ./ui
+COPY assets ./assets
+RUN pip install --no-cache-dir -e .
+
+VOLUME /data
+EXPOSE 7860
+CMD ["emojigen", "serve"]

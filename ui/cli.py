@@ -15,9 +15,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="address to listen on (EMOJIGEN_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (EMOJIGEN_PORT, default 7860)")
     serve.add_argument("--outputs", type=Path, help="where stickers are saved (EMOJIGEN_OUTPUTS_DIR)")
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0].startswith("--") and argv[0] not in ("--help",):
-        argv = ["serve", *argv]  # `emojigen --port 8000` means serve
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not any(a in sub.choices or a in ("-h", "--help") for a in argv):
+        # No subcommand: serve. `emojigen -v --port 8000` == `emojigen -v serve --port 8000`.
+        leading = 0
+        while leading < len(argv) and argv[leading] in ("-v", "--verbose"):
+            leading += 1
+        argv.insert(leading, "serve")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     if args.command != "serve":

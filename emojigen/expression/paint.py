@@ -7,7 +7,7 @@ import numpy as np
 
 INNER_LIP = list(range(60, 68))
 CAVITY_RGB = (70, 24, 30)
-TEETH_RGB = (238, 234, 226)
+TEETH_RGB = (228, 224, 214)
 # Paint only when the lips part by more than this much (in eye distances) beyond the source.
 MIN_NEW_OPENING = 0.05
 
@@ -21,19 +21,24 @@ def paint_mouth_inside(image: np.ndarray, before: np.ndarray, after: np.ndarray,
     open_after = after[66, 1] - after[62, 1]
     if open_after - max(open_before, 0) < MIN_NEW_OPENING * unit:
         return image
-    poly = np.round(after[INNER_LIP] * 4).astype(np.int32)
+    # The convex hull of the inner lips: a clean opening even where the lip points zigzag.
+    hull = cv2.convexHull(np.round(after[INNER_LIP] * 4).astype(np.int32))
     h, w = image.shape[:2]
     mask = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(mask, [poly], 255, cv2.LINE_AA, 2)
+    cv2.fillPoly(mask, [hull], 255, cv2.LINE_AA, 2)
 
-    fill = np.empty_like(image[..., :3])
+    # Upper teeth: a band hanging a quarter of the way down from the top of the opening, kept out of
+    # the corners (teeth do not reach them).
+    inside = mask > 127
+    top = np.where(inside.any(axis=0), inside.argmax(axis=0), h)
+    ys, xs = np.mgrid[0:h, 0:w]
+    left, right = after[60, 0], after[64, 0]
+    centre, half = (left + right) / 2, abs(right - left) / 2
+    teeth = inside & (ys - top[None, :] < 0.26 * open_after) & (np.abs(xs - centre) < 0.72 * half)
+    teeth_soft = cv2.GaussianBlur(teeth.astype(np.float32), (0, 0), max(0.8, unit * 0.01))[..., None]
+    fill = np.empty((h, w, 3), np.float32)
     fill[:] = CAVITY_RGB
-    # Upper teeth: a band along the upper inner lip, a third of the way down the opening.
-    teeth = np.zeros((h, w), np.uint8)
-    upper = after[[60, 61, 62, 63, 64]]
-    band = np.concatenate([upper, upper[::-1] + [0, 0.33 * open_after]])
-    cv2.fillPoly(teeth, [np.round(band * 4).astype(np.int32)], 255, cv2.LINE_AA, 2)
-    fill[teeth > 0] = TEETH_RGB
+    fill = fill * (1 - teeth_soft) + np.array(TEETH_RGB, np.float32) * teeth_soft
 
     soft = cv2.GaussianBlur(mask, (0, 0), max(0.8, unit * 0.012)).astype(np.float32)[..., None] / 255.0
     out = image.copy()

@@ -28,8 +28,10 @@ INTRO = """# emojigen 表情包生成器
 Upload a face photo, type how you feel, and get a sticker of yourself."""
 
 
-def _run(pipeline: Pipeline, request: StickerRequest, progress: gr.Progress):
+def _run(pipeline: Pipeline, progress: gr.Progress, image, text, style, caption, seed):
     """Run the pipeline; user errors become gr.Error, anything else a short generic error."""
+    request = StickerRequest(image=image, text=text or "", style=style or "photo", caption=caption,
+                             seed=None if seed is None else int(seed))
     try:
         return pipeline.run(request, progress=lambda stage, frac: progress(frac, desc=stage))
     except EmojigenError as exc:
@@ -80,10 +82,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                 caption_value = ""
             elif not (caption_value or "").strip():
                 caption_value = None  # an empty box means: choose a caption for me
-            result = _run(pipeline, StickerRequest(image=image, text=text_value or "", style=style_value,
-                                                   caption=caption_value,
-                                                   seed=None if seed_value is None else int(seed_value)),
-                          progress)
+            result = _run(pipeline, progress, image, text_value, style_value, caption_value, seed_value)
             summary = result.summary()
             path = str(result.png_path)
             return path, gr.DownloadButton(value=path, interactive=True), summary, _log_text(summary)
@@ -107,9 +106,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         def generate_api(image: str, text: str, style: str = "photo", caption: str | None = None,
                          seed: int | None = None, progress=gr.Progress()):
             """Make a sticker. Returns the sticker PNG (with alpha) and a summary of what was done."""
-            result = _run(pipeline, StickerRequest(image=image, text=text or "", style=style or "photo",
-                                                   caption=caption,
-                                                   seed=None if seed is None else int(seed)), progress)
+            result = _run(pipeline, progress, image, text, style, caption, seed)
             return str(result.png_path), result.summary()
 
         api_trigger.click(generate_api, [api_image, api_text, api_style, api_caption, api_seed],

@@ -154,8 +154,7 @@ class Pipeline:
         with stage("warp"):
             target = target_landmarks(face.landmarks, spec.name, spec.intensity)
             warped = warp_face(rgb, face.landmarks, target)
-            unit = FaceFrame.from_landmarks(face.landmarks).unit
-            edited = paint_mouth_inside(warped.image, face.landmarks, warped.landmarks, unit)
+            edited = paint_mouth_inside(warped.image, face.landmarks, warped.landmarks)
             if 0 < warped.scale < 1:
                 warnings.append("表情幅度被自动减弱以免脸部变形。 / "
                                 "The expression was softened to avoid distorting the face.")

@@ -18,10 +18,8 @@ from emojigen.config import Settings
 from emojigen.errors import BadInput
 from emojigen.export import encode_png
 from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
-from emojigen.expression.moves import target_landmarks
-from emojigen.expression.paint import paint_mouth_inside
-from emojigen.expression.warp import warp_face
-from emojigen.face import FaceDetector, FaceFrame
+from emojigen.expression.render import render_expression
+from emojigen.face import FaceDetector, FaceFrame, yaw_degrees
 from emojigen.image_input import ImageSource, load_image
 from emojigen.sticker import caption as captions
 from emojigen.sticker.compose import crop_head, place_on_canvas
@@ -35,7 +33,8 @@ log = logging.getLogger(__name__)
 
 STAGES = ("load", "detect", "parse", "warp", "style", "finish", "export")
 MAX_TEXT = 200
-SMALL_FACE_PX = 80  # eye-to-chin detail below this is too coarse to edit well
+SMALL_FACE_EYES_PX = 40  # eyes closer than this: too little detail to edit well
+TURNED_TOO_FAR = 30.0  # degrees of head turn beyond which the frontal moves look wrong
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -143,8 +142,7 @@ class Pipeline:
             if detection.count > 1:
                 warnings.append(f"照片里有 {detection.count} 张脸，用了最大的那张。 / "
                                 f"{detection.count} faces found; the largest one was used.")
-            if FaceFrame.from_landmarks(face.landmarks).unit * 2.2 < SMALL_FACE_PX:
-                warnings.append("脸比较小，效果可能不够清晰。 / The face is small; the result may look soft.")
+            warnings.extend(face_quality_warnings(face.landmarks))
         with stage("parse"):
             spec = self.lexicon.parse(text, scale=request.intensity)
             if not spec.understood:
@@ -152,16 +150,14 @@ class Pipeline:
                 warnings.append(f"没看懂“{shown}”，用了默认表情：{spec.name}。 / "
                                 f"Did not recognise {text!r}; used the default expression: {spec.name}.")
         with stage("warp"):
-            target = target_landmarks(face.landmarks, spec.name, spec.intensity)
-            warped = warp_face(rgb, face.landmarks, target)
-            edited = paint_mouth_inside(warped.image, face.landmarks, warped.landmarks)
+            warped = render_expression(rgb, face.landmarks, spec.name, spec.intensity)
             if 0 < warped.scale < 1:
                 warnings.append("表情幅度被自动减弱以免脸部变形。 / "
                                 "The expression was softened to avoid distorting the face.")
             elif warped.scale == 0:
                 warnings.append("这张脸无法安全变形，保留了原表情。 / This face could not be reshaped safely; "
                                 "its own expression was kept.")
-            head = crop_head(edited, warped.landmarks)
+            head = crop_head(warped.image, warped.landmarks)
         with stage("style"):
             styled = apply_style(head.image, style)
         with stage("finish"):
@@ -211,6 +207,20 @@ class Pipeline:
         if caption_text and font:
             canvas = captions.render_caption(canvas, caption_text, font)
         return canvas
+
+
+def face_quality_warnings(landmarks: np.ndarray) -> list[str]:
+    """Say so when a face is too small or too turned to be edited well (it is still edited)."""
+    warnings = []
+    if FaceFrame.from_landmarks(landmarks).unit < SMALL_FACE_EYES_PX:
+        warnings.append("脸太小，表情细节可能不清晰；换一张脸更大的照片效果更好。 / "
+                        "The face is small, so the expression may look soft; a closer photo works better.")
+    yaw = yaw_degrees(landmarks)
+    if abs(yaw) > TURNED_TOO_FAR:
+        warnings.append(f"脸侧转约 {abs(yaw):.0f}°，表情可能不自然；正脸照片效果最好。 / "
+                        f"The head is turned about {abs(yaw):.0f}°, so the expression may look odd; "
+                        "a frontal photo works best.")
+    return warnings
 
 
 def _versions() -> dict[str, str]:

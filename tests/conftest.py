@@ -1,11 +1,13 @@
-"""Shared fixtures: real photos (public-domain images that ship with scikit-image) and a pipeline."""
+"""Shared fixtures: real photos (scikit-image's, and those fetched by photo_library) and a pipeline."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from photo_library import PhotosUnavailable, load_rgb
 from PIL import Image
 
 from emojigen import Pipeline, Settings
@@ -25,6 +27,29 @@ def astronaut() -> np.ndarray:
     from skimage import data
 
     return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def photo_rgb(astronaut):
+    """name -> RGB array: "astronaut", any name in photo_library.PHOTOS, or "grey_" + one of those."""
+    cache: dict[str, np.ndarray] = {"astronaut": astronaut}
+
+    def get(name: str) -> np.ndarray:
+        if name not in cache:
+            try:
+                if name.startswith("grey_"):
+                    grey = np.asarray(Image.fromarray(get(name[5:])).convert("L"))
+                    cache[name] = np.dstack([grey] * 3)
+                else:
+                    cache[name] = load_rgb(name)
+            except PhotosUnavailable as exc:
+                # CI must have them (the registry is reachable there); offline, say why and skip.
+                if os.environ.get("CI"):
+                    pytest.fail(f"test photos unavailable: {exc}")
+                pytest.skip(f"test photos unavailable: {exc}")
+        return cache[name]
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,24 @@
-"""The warp really changes the expression: landmarks re-detected on the output moved the right way."""
+"""The expression engine on real faces: landmarks re-detected on each output moved the right way, by a
+meaningful amount; the face is still found; and it is still the same person (dlib's face descriptor).
+
+Writes tests/artifacts/expressions_contact_sheet.png: every face in every expression, to look at.
+"""
+
+from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from emojigen.expression.moves import target_landmarks
-from emojigen.expression.warp import warp_face
-from emojigen.face import FaceDetector, FaceFrame
+from emojigen.expression import EXPRESSIONS
+from emojigen.expression.animate import animate_expression
+from emojigen.expression.render import render_expression
+from emojigen.face import FaceDetector, FaceFrame, FaceIdentity
+from emojigen.sticker.compose import crop_head
+
+FACES = ["astronaut", "obama", "young_man", "surprised_woman", "happy_woman", "glasses", "elderly", "group",
+         "grey_obama"]
+IDENTITY_LIMIT = 0.5  # dlib's own same-person threshold is 0.6
 
 
 @pytest.fixture(scope="module")
@@ -13,51 +26,241 @@ def detector():
     return FaceDetector()
 
 
-def corner_lift(landmarks: np.ndarray) -> float:
-    """How far the mouth corners sit above the middle of the lips, in eye distances (+ = smiling)."""
-    local = FaceFrame.from_landmarks(landmarks).to_local(landmarks)
-    mid = (local[62, 1] + local[66, 1]) / 2
-    return float(mid - (local[48, 1] + local[54, 1]) / 2)
+@pytest.fixture(scope="module")
+def identity():
+    return FaceIdentity()
 
 
-def inner_brow_height(landmarks: np.ndarray) -> float:
-    local = FaceFrame.from_landmarks(landmarks).to_local(landmarks)
-    return float(-(local[21, 1] + local[22, 1]) / 2)
+def _local(landmarks):
+    return FaceFrame.from_landmarks(landmarks).to_local(landmarks)
 
 
-def mouth_opening(landmarks: np.ndarray) -> float:
-    local = FaceFrame.from_landmarks(landmarks).to_local(landmarks)
-    return float(local[66, 1] - local[62, 1])
+def corner_lift(lm):
+    """Mouth corners above the middle of the lips, in eye distances (+ = smiling)."""
+    p = _local(lm)
+    return float((p[62, 1] + p[66, 1]) / 2 - (p[48, 1] + p[54, 1]) / 2)
 
 
-def edit_and_redetect(detector, image, expression, intensity=1.0):
-    before = detector.detect(image).face.landmarks
-    result = warp_face(image, before, target_landmarks(before, expression, intensity))
-    after = detector.detect(result.image).face.landmarks
-    return before, after
+def mouth_opening(lm):
+    p = _local(lm)
+    return float(p[66, 1] - p[62, 1])
 
 
-def test_sad_turns_the_smile_down_and_lifts_inner_brows(detector, astronaut):
-    before, after = edit_and_redetect(detector, astronaut, "sad")
-    assert corner_lift(after) < corner_lift(before) - 0.04
-    assert inner_brow_height(after) > inner_brow_height(before) + 0.02
+def mouth_width(lm):
+    p = _local(lm)
+    return float(p[54, 0] - p[48, 0])
 
 
-def test_smile_lifts_the_corners_of_a_sad_face(detector, astronaut):
-    _, sad = edit_and_redetect(detector, astronaut, "sad", 1.5)
-    sad_image = warp_face(astronaut, detector.detect(astronaut).face.landmarks,
-                          target_landmarks(detector.detect(astronaut).face.landmarks, "sad", 1.5)).image
-    _, smiling = edit_and_redetect(detector, sad_image, "smile", 1.2)
-    assert corner_lift(smiling) > corner_lift(sad) + 0.04
+def eye_openings(lm):
+    p = _local(lm)
+    return (float(np.mean(p[[41, 40], 1] - p[[37, 38], 1])), float(np.mean(p[[47, 46], 1] - p[[43, 44], 1])))
 
 
-def test_surprise_opens_the_mouth_and_raises_the_brows(detector, astronaut):
-    before, after = edit_and_redetect(detector, astronaut, "surprised")
-    assert mouth_opening(after) > mouth_opening(before) + 0.1
-    assert inner_brow_height(after) > inner_brow_height(before) + 0.05
+def eye_opening(lm):
+    return float(np.mean(eye_openings(lm)))
 
 
-def test_intensity_zero_changes_nothing(detector, astronaut):
-    face = detector.detect(astronaut).face
-    result = warp_face(astronaut, face.landmarks, target_landmarks(face.landmarks, "angry", 0.0))
-    assert np.abs(result.image.astype(int) - astronaut).max() <= 1
+def inner_brow_height(lm):
+    p = _local(lm)
+    return float(-(p[21, 1] + p[22, 1]) / 2)
+
+
+def brow_distance(lm):
+    p = _local(lm)
+    return float(p[22, 0] - p[21, 0])
+
+
+# Each expression: (measure, what it must be compared with the face as it was). "down 0.03" means at
+# least 0.03 eye distances lower than before; "below 0.06" an absolute level.
+EXPECTED = {
+    "happy": [(corner_lift, "above", 0.05)],
+    "laugh": [(corner_lift, "above", 0.05), (mouth_opening, "above", 0.2), (eye_opening, "down", 0.008)],
+    "smile": [(corner_lift, "above", 0.04)],
+    "sad": [(corner_lift, "below", 0.05), (mouth_opening, "below", 0.11), (inner_brow_height, "up", 0.04)],
+    "cry": [(corner_lift, "below", 0.0), (inner_brow_height, "up", 0.05)],
+    "surprised": [(mouth_opening, "above", 0.28), (inner_brow_height, "up", 0.07), (eye_opening, "up", 0.015)],
+    "angry": [(inner_brow_height, "down", 0.05), (mouth_opening, "below", 0.09)],
+    "disgusted": [(inner_brow_height, "down", 0.02)],
+    "scared": [(mouth_opening, "above", 0.15), (inner_brow_height, "up", 0.07)],
+    "neutral": [(corner_lift, "below", 0.08), (mouth_opening, "below", 0.09)],
+    "smug": [(mouth_opening, "below", 0.09)],
+    "wink": [],  # one eye shut: checked on its own below
+    "laugh_cry": [(corner_lift, "above", 0.03), (mouth_opening, "above", 0.14), (inner_brow_height, "up", 0.04)],
+    "eye_roll": [(mouth_opening, "below", 0.09)],  # the irises: checked on the pixels below
+    "pout": [(mouth_width, "down", 0.06), (mouth_opening, "below", 0.09)],
+    "sly_grin": [(eye_opening, "down", 0.008)],  # lopsided: checked below
+    "speechless": [(eye_opening, "down", 0.008), (mouth_opening, "below", 0.09)],
+}
+# Known misses, kept visible (strict: a fix makes them fail until they are removed from here).
+KNOWN_MISSES = {
+    ("group", "sad"): "small face (41 px between the eyes): the closed toothy smile blurs and dlib loses the corners",
+    ("group", "angry"): "same small face: the lips closing over the teeth blur",
+    ("group", "speechless"): "same small face: the closed lips re-detect as still open",
+    ("happy_woman", "smug"): "closing a wide toothy smile: dlib still reads the lips as parted (0.13)",
+    ("happy_woman", "eye_roll"): "closing a wide toothy smile: dlib still reads the lips as parted (0.14)",
+    ("happy_woman", "pout"): "closing a wide toothy smile: dlib still reads the lips as parted (0.11)",
+    ("surprised_woman", "pout"): "closing a wide-open mouth: dlib still reads the lips as parted (0.12)",
+    ("surprised_woman", "happy"): "the O-shaped mouth narrows but its corners rise only to 0.049",
+    ("surprised_woman", "scared"): "brows already raised in the photo; dlib reads them lower after the move",
+    ("happy_woman", "scared"): "inner brows rise only 0.04",
+    ("glasses", "scared"): "mouth opens only to 0.11 (moves softened on this tilted face)",
+    ("elderly", "scared"): "mouth opens only to 0.14",
+    ("elderly", "laugh"): "warp softened to avoid a fold: the mouth opens only to 0.13",
+    ("glasses", "laugh_cry"): "warp softened: the mouth opens only to 0.11",
+    ("young_man", "sly_grin"): "eye narrowing not seen by dlib",
+    **{(name, "wink-shut"): "dlib's 68-point model re-detects a shut eye as partly open, so this measure "
+       "cannot see the wink that the contact sheet shows" for name in FACES if name != "surprised_woman"},
+    ("surprised_woman", "wink-shut"): "dlib re-detects the shut eye as partly open",
+    ("astronaut", "sly_grin-lopsided"): "lopsided lift re-detected below 0.05",
+    ("young_man", "sly_grin-lopsided"): "lopsided lift re-detected below 0.05",
+    ("surprised_woman", "sly_grin-lopsided"): "the open mouth hides the lopsided lift",
+    ("young_man", "eye_roll-irises"): "iris moves up less than a tenth of the eye height by this pixel measure",
+    ("elderly", "eye_roll-irises"): "narrow eyes: the iris moves up less than a tenth of the eye height",
+    ("group", "eye_roll-irises"): "small face: the iris moves up less than a tenth of the eye height",
+    **{("astronaut", f"identity-{e}"): "this 512 px face is the most sensitive of the set: descriptor distance "
+       "0.50-0.63 (still under dlib's 0.6 same-person threshold except cry)"
+       for e in ("sad", "angry", "cry", "eye_roll", "laugh_cry")},
+    ("grey_obama", "identity-cry"): "the tears move the descriptor to 0.53",
+}
+
+
+def _check(measure, rule, amount, before, after):
+    b, a = measure(before), measure(after)
+    ok = {"up": a >= b + amount, "down": a <= b - amount, "above": a >= amount, "below": a <= amount}[rule]
+    return ok, f"{measure.__name__} {rule} {amount}: before {b:.3f}, after {a:.3f}"
+
+
+@pytest.fixture(scope="module")
+def faces(detector, photo_rgb):
+    """name -> (image, landmarks) for each test face."""
+    return {name: (photo_rgb(name), detector.detect(photo_rgb(name)).face.landmarks) for name in FACES}
+
+
+def redetect(detector, image, landmarks):
+    """Find the edited face again, looking only around where it was (a group photo has others)."""
+    x0, y0 = np.maximum(landmarks.min(axis=0) - 0.6 * np.ptp(landmarks, axis=0), 0).astype(int)
+    x1, y1 = (landmarks.max(axis=0) + 0.6 * np.ptp(landmarks, axis=0)).astype(int)
+    found = detector.detect(np.ascontiguousarray(image[y0:y1, x0:x1])).face.landmarks
+    return found + [x0, y0]
+
+
+@pytest.fixture(scope="module")
+def rendered(faces):
+    return {(name, expr): render_expression(image, lm, expr, 1.0)
+            for name, (image, lm) in faces.items() for expr in EXPRESSIONS}
+
+
+def _cases(checks=EXPRESSIONS):
+    for expression in checks:
+        for name in FACES:
+            reason = KNOWN_MISSES.get((name, expression))
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            yield pytest.param(name, expression, marks=marks, id=f"{name}-{expression}")
+
+
+@pytest.mark.parametrize(("name", "expression"), _cases())
+def test_geometry_moves_the_right_way(name, expression, faces, rendered, detector):
+    before = faces[name][1]
+    after = redetect(detector, rendered[name, expression].image, before)  # raises NoFace if it is lost
+    failures = []
+    for measure, rule, amount in EXPECTED[expression]:
+        ok, message = _check(measure, rule, amount, before, after)
+        if not ok:
+            failures.append(message)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("name", "check"), _cases(["wink-shut", "sly_grin-lopsided"]))
+def test_one_sided_moves(name, check, faces, rendered, detector):
+    before = faces[name][1]
+    if check == "wink-shut":
+        a, b = eye_openings(redetect(detector, rendered[name, "wink"].image, before))
+        assert a < 0.55 * b, f"eye openings {a:.3f} / {b:.3f}"
+    else:
+        p = _local(redetect(detector, rendered[name, "sly_grin"].image, before))
+        mid = (p[62, 1] + p[66, 1]) / 2
+        assert (mid - p[54, 1]) - (mid - p[48, 1]) > 0.05
+
+
+def _dark_centre_y(image, landmarks, eye):
+    """Height of the darkest part (the iris) of an eye, relative to the eye's centre, in eye heights."""
+    pts = landmarks[eye]
+    x0, y0 = pts.min(axis=0).astype(int)
+    x1, y1 = pts.max(axis=0).astype(int) + 1
+    grey = image[y0:y1, x0:x1].astype(float).mean(axis=2)
+    dark = grey <= np.percentile(grey, 25)
+    ys = np.nonzero(dark)[0] + y0
+    return (ys.mean() - pts[:, 1].mean()) / max(y1 - y0, 1)
+
+
+@pytest.mark.parametrize(("name", "check"), _cases(["eye_roll-irises"]))
+def test_eye_roll_moves_the_irises_up(name, check, faces, rendered):
+    image, before = faces[name]
+    out = rendered[name, "eye_roll"]
+    for eye in (slice(36, 42), slice(42, 48)):
+        assert _dark_centre_y(out.image, out.landmarks, eye) < _dark_centre_y(image, before, eye) - 0.1
+
+
+def test_tears_and_lines_are_drawn_where_they_belong(faces, rendered):
+    for name, (image, lm) in faces.items():
+        frame = FaceFrame.from_landmarks(lm)
+        cheek = np.round(frame.to_image(np.array([[-0.5, 0.7], [0.5, 0.7]]))).astype(int)
+        forehead = np.round(frame.to_image(np.array([[0.45, -0.85]]))).astype(int)[0]
+        cry = rendered[name, "cry"].image
+        for x, y in cheek:  # a tear runs down each cheek: bluer than the skin was
+            before, after = image[y, x].astype(int), cry[y, x].astype(int)
+            assert after[2] - after[0] > before[2] - before[0] + 20, name
+        x, y = forehead
+        lines = rendered[name, "speechless"].image
+        assert lines[y, x].astype(int).sum() < image[y, x].astype(int).sum() - 120, name
+
+
+IDENTITY_CHECKED = ["laugh", "sad", "surprised", "angry", "cry", "eye_roll", "pout", "laugh_cry", "speechless"]
+
+
+@pytest.mark.parametrize(("name", "check"), _cases([f"identity-{e}" for e in IDENTITY_CHECKED]))
+def test_still_the_same_person(name, check, faces, rendered, detector, identity):
+    image, before = faces[name]
+    out = rendered[name, check.removeprefix("identity-")].image
+    after = redetect(detector, out, before)
+    distance = identity.distance(identity.descriptor(image, before), identity.descriptor(out, after))
+    assert distance < IDENTITY_LIMIT, f"descriptor distance {distance:.3f}"
+
+
+def test_intensity_zero_changes_nothing(faces):
+    image, lm = faces["astronaut"]
+    for expression in ("angry", "cry", "eye_roll", "speechless"):
+        out = render_expression(image, lm, expression, 0.0).image
+        assert np.abs(out.astype(int) - image).max() <= 1, expression
+
+
+def test_stronger_intensity_moves_further(faces, detector):
+    image, lm = faces["young_man"]
+    lifts = [corner_lift(redetect(detector, render_expression(image, lm, "sad", k).image, lm))
+             for k in (0.5, 1.0, 1.5)]
+    assert lifts[0] > lifts[1] > lifts[2], lifts
+
+
+def test_animation_goes_out_and_back(faces):
+    image, lm = faces["astronaut"]
+    frames = animate_expression(image, lm, "surprised", 1.0, frames=12)
+    assert len(frames) == 12
+    assert np.abs(frames[0].image.astype(int) - image).max() <= 1  # starts as the face is: loops cleanly
+    openings = [mouth_opening(f.landmarks) for f in frames]
+    peak = int(np.argmax(openings))
+    assert 0 < peak < 11
+    assert openings[peak] > openings[0] + 0.2
+    assert openings[-1] < openings[peak] - 0.15
+
+
+def test_contact_sheet(faces, rendered, artifacts_dir):
+    """Every face (rows) in every expression (columns), for a person to look at."""
+    tile = 160
+    rows = []
+    for name, (image, lm) in faces.items():
+        cells = [crop_head(image, lm).image] + [
+            crop_head(rendered[name, e].image, rendered[name, e].landmarks).image for e in EXPRESSIONS]
+        rows.append(np.concatenate([np.asarray(Image.fromarray(c).resize((tile, tile))) for c in cells], axis=1))
+    sheet = np.concatenate(rows, axis=0)
+    Image.fromarray(sheet).save(artifacts_dir / "expressions_contact_sheet.png")
+    assert sheet.shape == (tile * len(faces), tile * (len(EXPRESSIONS) + 1), 3)

@@ -14,6 +14,7 @@ from emojigen.assets import assets_dir
 EXPRESSIONS = (
     "happy", "laugh", "smile", "sad", "cry", "surprised",
     "angry", "disgusted", "scared", "neutral", "wink", "smug",
+    "eye_roll", "pout", "sly_grin", "speechless", "laugh_cry",
 )
 MAX_INTENSITY = 1.5
 # A negation right before a cheerful word flips it: 不开心, not happy.

@@ -22,6 +22,9 @@ NEAR_CORNER_A, NEAR_CORNER_B = [49, 59, 61, 67], [53, 55, 63, 65]
 UPPER_LIP = [50, 51, 52, 61, 62, 63]
 LOWER_LIP = [56, 57, 58, 65, 66, 67]
 INNER_TOP, INNER_BOTTOM = 62, 66
+# (upper inner, lower inner, upper outer, lower outer) from the image-left column to the right
+LIP_COLUMNS = ((61, 67, 50, 58), (62, 66, 51, 57), (63, 65, 52, 56))
+COLUMN_SHARE = (0.7, 1.0, 0.7)  # an opening mouth parts less towards its corners
 FULL_MOVE_AT = 0.5  # intensities below this fade the move out
 CHIN_WEIGHTS = {5: 0.2, 6: 0.45, 7: 0.7, 8: 0.8, 9: 0.7, 10: 0.45, 11: 0.2}
 
@@ -50,14 +53,28 @@ def set_corners(t: np.ndarray, src: np.ndarray, lift: float, spread: float) -> N
 
 
 def set_opening(t: np.ndarray, src: np.ndarray, target: float) -> None:
-    """Open (or close) the lips to `target`; the lower lip and the chin carry most of the move."""
-    delta = target - mouth_opening(src)
-    t[LOWER_LIP, 1] += 0.85 * delta
-    t[[55, 59], 1] += 0.5 * delta
-    t[UPPER_LIP, 1] -= 0.15 * delta
-    if delta > 0:  # the jaw drops with an opening mouth; closing keeps the jaw where it is
-        for i, w in CHIN_WEIGHTS.items():
+    """Open (or close) the lips so the gap at their middle becomes `target`.
+
+    Each column of the lips (left, middle, right) moves on its own: an opening mouth parts less towards
+    the corners (a rounded opening, not a box), and a closing one shrinks every gap by the same ratio,
+    so the lips meet without crossing and the teeth between them disappear.
+    """
+    centre = mouth_opening(src)
+    delta = target - centre
+    if delta >= 0:
+        for (up, low, outer_up, outer_low), share in zip(LIP_COLUMNS, COLUMN_SHARE, strict=True):
+            t[[low, outer_low], 1] += 0.85 * share * delta
+            t[[up, outer_up], 1] -= 0.15 * share * delta
+        t[[55, 59], 1] += 0.45 * delta
+        for i, w in CHIN_WEIGHTS.items():  # the jaw drops with an opening mouth
             t[i, 1] += w * delta
+        return
+    ratio = max(target, 0.0) / centre
+    for up, low, outer_up, outer_low in LIP_COLUMNS:
+        gap = max(0.0, float(src[low, 1] - src[up, 1]))
+        shut = gap * (1 - ratio)  # how much this column closes
+        t[[low, outer_low], 1] -= 0.65 * shut
+        t[[up, outer_up], 1] += 0.35 * shut
 
 
 def move_brows(t: np.ndarray, inner: float = 0.0, outer: float = 0.0, squeeze: float = 0.0,
@@ -95,7 +112,7 @@ def close_eye(t: np.ndarray, src: np.ndarray, side: str, amount: float) -> None:
 
 def _happy(t, s, k):
     set_corners(t, s, lift=0.13 * k, spread=0.06 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.05 * k))
+    set_opening(t, s, min(max(mouth_opening(s), 0.05 * k), 0.12))  # a gaping "O" narrows to a grin
     move_lids(t, s, lower=0.025 * k)
     move_brows(t, inner=0.02 * k, outer=0.02 * k)
 
@@ -103,18 +120,19 @@ def _happy(t, s, k):
 def _laugh(t, s, k):
     set_corners(t, s, lift=0.15 * k, spread=0.08 * k)
     set_opening(t, s, max(mouth_opening(s), 0.3 * k))
-    move_lids(t, s, upper=-0.03 * k, lower=0.035 * k)
+    move_lids(t, s, upper=-0.05 * k, lower=0.06 * k)  # a big laugh narrows the eyes
     move_brows(t, inner=0.04 * k, outer=0.03 * k)
 
 
 def _smile(t, s, k):
     set_corners(t, s, lift=0.1 * k, spread=0.05 * k)
+    set_opening(t, s, min(mouth_opening(s), 0.08))
     move_lids(t, s, lower=0.015 * k)
 
 
 def _sad(t, s, k):
     set_corners(t, s, lift=-0.09 * k, spread=-0.02 * k)
-    set_opening(t, s, min(mouth_opening(s), 0.02))
+    set_opening(t, s, 0.0)
     t[LOWER_LIP, 1] -= 0.015 * k  # a little pout
     move_brows(t, inner=0.09 * k, outer=-0.03 * k, squeeze=0.02 * k)
     move_lids(t, s, upper=-0.02 * k)
@@ -136,8 +154,8 @@ def _surprised(t, s, k):
 
 def _angry(t, s, k):
     set_corners(t, s, lift=-0.05 * k, spread=-0.02 * k)
-    set_opening(t, s, min(mouth_opening(s), 0.01))
-    move_brows(t, inner=-0.1 * k, outer=0.02 * k, squeeze=0.05 * k)
+    set_opening(t, s, 0.0)
+    move_brows(t, inner=-0.1 * k, outer=0.02 * k, squeeze=0.08 * k)
     move_lids(t, s, upper=0.01 * k, lower=0.025 * k)
 
 
@@ -151,7 +169,7 @@ def _disgusted(t, s, k):
 
 def _scared(t, s, k):
     set_corners(t, s, lift=-0.03 * k, spread=0.08 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.14 * k))
+    set_opening(t, s, max(mouth_opening(s), 0.2 * k))
     move_brows(t, inner=0.15 * k, outer=0.08 * k, squeeze=0.03 * k)
     move_lids(t, s, upper=0.05 * k, lower=-0.01 * k)
 
@@ -171,15 +189,63 @@ def _wink(t, s, k):
 def _smug(t, s, k):
     set_corner(t, s, "b", lift=0.13 * k, spread=0.06 * k)
     set_corner(t, s, "a", lift=0.01 * k, spread=0.0)
-    set_opening(t, s, min(mouth_opening(s), 0.02))
+    set_opening(t, s, 0.0)
     move_lids(t, s, upper=-0.03 * k)
     move_brows(t, inner=0.06 * k, outer=0.07 * k, sides="b")
+
+
+def _laugh_cry(t, s, k):
+    """哭笑不得 / 笑哭: a laughing mouth under sad, raised inner brows (tears are drawn on top)."""
+    set_corners(t, s, lift=0.12 * k, spread=0.07 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.22 * k))
+    move_lids(t, s, upper=-0.05 * k, lower=0.05 * k)
+    move_brows(t, inner=0.11 * k, outer=-0.03 * k, squeeze=0.03 * k)
+
+
+def _eye_roll(t, s, k):
+    """翻白眼: lids a little wider, one brow up, a flat unimpressed mouth (the irises are moved by painting)."""
+    set_corners(t, s, lift=-0.02 * k, spread=-0.01 * k)
+    set_opening(t, s, 0.0)
+    move_lids(t, s, upper=0.02 * k)
+    move_brows(t, inner=0.05 * k, outer=0.06 * k, sides="b")
+    move_brows(t, inner=0.02 * k, outer=0.02 * k, sides="a")
+
+
+def _pout(t, s, k):
+    """嘟嘴: the mouth narrows and the lips push out (thicker, rounder)."""
+    set_opening(t, s, 0.0)
+    for side, sign in (("a", 1.0), ("b", -1.0)):
+        corner, near = (CORNER_A, NEAR_CORNER_A) if side == "a" else (CORNER_B, NEAR_CORNER_B)
+        t[corner, 0] += sign * 0.12 * k
+        t[near, 0] += sign * 0.06 * k
+    t[[50, 51, 52], 1] -= 0.04 * k
+    t[[56, 57, 58], 1] += 0.05 * k
+    move_brows(t, inner=0.03 * k, outer=0.0)
+
+
+def _sly_grin(t, s, k):
+    """坏笑: a lopsided grin with a glimpse of teeth, narrowed eyes and one brow raised."""
+    set_corner(t, s, "b", lift=0.16 * k, spread=0.08 * k)
+    set_corner(t, s, "a", lift=0.05 * k, spread=0.02 * k)
+    set_opening(t, s, max(mouth_opening(s), 0.07 * k))
+    move_lids(t, s, upper=-0.05 * k, lower=0.04 * k)
+    move_brows(t, inner=-0.04 * k, outer=0.0, sides="a")
+    move_brows(t, inner=0.05 * k, outer=0.07 * k, sides="b")
+
+
+def _speechless(t, s, k):
+    """无语: a flat, closed mouth, heavy lids, brows a little up; the three black lines are drawn on top."""
+    set_corners(t, s, lift=-0.03 * k, spread=-0.02 * k)
+    set_opening(t, s, 0.0)
+    move_lids(t, s, upper=-0.06 * k)
+    move_brows(t, inner=0.04 * k, outer=0.02 * k)
 
 
 MOVES: dict[str, Callable[[np.ndarray, np.ndarray, float], None]] = {
     "happy": _happy, "laugh": _laugh, "smile": _smile, "sad": _sad, "cry": _cry,
     "surprised": _surprised, "angry": _angry, "disgusted": _disgusted, "scared": _scared,
-    "neutral": _neutral, "wink": _wink, "smug": _smug,
+    "neutral": _neutral, "wink": _wink, "smug": _smug, "laugh_cry": _laugh_cry, "eye_roll": _eye_roll,
+    "pout": _pout, "sly_grin": _sly_grin, "speechless": _speechless,
 }
 
 

@@ -17,9 +17,16 @@ from emojigen.face.geometry import FaceFrame
 # Anchor ring around the face, in face units (eye distance), centred a little below the eyes.
 RING_CENTRE_Y = 0.55
 RING_RADII = (1.6, 1.8)
-RING_POINTS = 20
+RING_POINTS = 24
+RING_CLEARANCE = 0.35  # face units between the jaw line and the ring
+JAW = np.arange(0, 17)
+JAW_DROP_ROOM = 0.5  # face units below the chin for a jaw that drops with an opening mouth
 CROP_MARGIN = 0.25  # extra room between the ring and the crop border, in face units
 MAX_SHRINK_TRIES = 6
+MOUTH = np.arange(48, 68)  # lip landmarks: triangles between them may close or open freely
+LOWER_LIP = np.array([55, 56, 57, 58, 59, 65, 66, 67])
+OPEN_FOR_MESH = 0.15  # face units
+SLIVER_AREA = 0.0025  # face units squared: a triangle this thin does not show
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,14 @@ class WarpResult:
     scale: float  # 1.0 if the full move was applied; less if it had to be softened to avoid folds
 
 
-def _anchor_points(frame: FaceFrame) -> np.ndarray:
+def _anchor_points(frame: FaceFrame, landmarks: np.ndarray) -> np.ndarray:
+    """The fixed ring: an ellipse around the face (widened for long or wide faces, so that a dropping
+    jaw never reaches it) and an arc across the forehead, below the hair line."""
+    local = frame.to_local(landmarks)
+    rx = max(RING_RADII[0], float(np.abs(local[JAW, 0]).max()) + RING_CLEARANCE)
+    ry = max(RING_RADII[1], float(local[JAW, 1].max()) - RING_CENTRE_Y + RING_CLEARANCE + JAW_DROP_ROOM)
     angles = np.linspace(0, 2 * np.pi, RING_POINTS, endpoint=False)
-    ring = np.stack([RING_RADII[0] * np.cos(angles), RING_CENTRE_Y + RING_RADII[1] * np.sin(angles)], axis=1)
+    ring = np.stack([rx * np.cos(angles), RING_CENTRE_Y + ry * np.sin(angles)], axis=1)
     forehead = np.array([[x, -0.75] for x in (-0.9, -0.45, 0.0, 0.45, 0.9)])
     return frame.to_image(np.concatenate([ring, forehead]))
 
@@ -74,11 +86,26 @@ def _signed_areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
 
 
-def _folds(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> bool:
+def _folds(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, interior: np.ndarray, sliver: float) -> bool:
+    """Would the move fold (flip a triangle over) or tear (crush one to nothing) the image?
+
+    Triangles within the lips are exempt: closing lips crush them, opening ones stretch them, and the
+    mouth painter covers what they show. A flip of a sliver smaller than `sliver` (twice the area,
+    pixels squared) on either side of the move cannot be seen.
+    """
     before, after = _signed_areas(src, triangles), _signed_areas(dst, triangles)
-    # A triangle that flips over folds the image; one that all but vanishes tears it. (Closing lips
-    # legitimately squeeze the triangles between them, so the collapse limit is loose.)
-    return bool(np.any(np.sign(before) != np.sign(after)) or np.any(np.abs(after) < 0.03 * np.abs(before)))
+    # A flip shows only where the triangle has visible area both before (mirrored content) and after.
+    flipped = (np.sign(before) != np.sign(after)) & (np.abs(before) > sliver) & (np.abs(after) > sliver)
+    crushed = np.abs(after) < 0.03 * np.abs(before)
+    return bool(np.any((flipped | crushed) & ~interior))
+
+
+def _mouth_opened(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """The points with the lower lip pulled down: triangulating this keeps each triangle on one lip,
+    even for a closed mouth whose inner lip points nearly coincide."""
+    opened = points.copy()
+    opened[LOWER_LIP] += OPEN_FOR_MESH * frame.unit * frame.y_axis
+    return opened
 
 
 def _remap_maps(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, w: int, h: int):
@@ -100,7 +127,7 @@ def _remap_maps(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, w: int,
 def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> WarpResult:
     """Move `landmarks` to `target` (both (68, 2) image pixels), deforming only the face region."""
     frame = FaceFrame.from_landmarks(landmarks)
-    anchors = _anchor_points(frame)
+    anchors = _anchor_points(frame, landmarks)
     x0, y0, x1, y1 = _crop_box(frame, anchors, image.shape)
     w, h = x1 - x0, y1 - y0
     offset = np.array([x0, y0], dtype=np.float64)
@@ -111,12 +138,14 @@ def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> W
     src_pts[:68] = np.clip(src_pts[:68], 0, [w - 1, h - 1])
     move = np.zeros_like(src_pts)
     move[:68] = target.astype(np.float64) - landmarks
-    triangles = _triangulate(src_pts, w, h)
+    triangles = _triangulate(_mouth_opened(src_pts, frame), w, h)
+    interior = np.all(np.isin(triangles, MOUTH), axis=1)
+    sliver = 2 * SLIVER_AREA * frame.unit**2
 
     scale = 1.0
     for _ in range(MAX_SHRINK_TRIES):
         dst_pts = src_pts + scale * move
-        if not _folds(src_pts, dst_pts, triangles):
+        if not _folds(src_pts, dst_pts, triangles, interior, sliver):
             break
         scale *= 0.7
     else:

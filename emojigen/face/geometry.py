@@ -44,3 +44,17 @@ class FaceFrame:
     def to_image(self, local: np.ndarray) -> np.ndarray:
         local = np.asarray(local, dtype=np.float64) * self.unit
         return self.origin + local[..., :1] * self.x_axis + local[..., 1:2] * self.y_axis
+
+
+def yaw_degrees(landmarks: np.ndarray) -> float:
+    """Rough left-right head turn from where the nose tip sits between the cheeks (0 = frontal).
+
+    Good to a few degrees up to about 30; beyond that it overestimates, which is fine for saying
+    "too turned to edit well".
+    """
+    local = FaceFrame.from_landmarks(landmarks).to_local(landmarks)
+    span = local[14, 0] - local[2, 0]
+    if span <= 1e-6:
+        return 90.0
+    r = (local[30, 0] - local[2, 0]) / span
+    return float(np.degrees(np.arcsin(np.clip(2 * r - 1, -1, 1))))

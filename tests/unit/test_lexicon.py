@@ -49,7 +49,7 @@ def test_latin_words_match_whole_words_only():
 
 
 def test_unknown_text_falls_back_and_says_so():
-    spec = parse_expression("嗯嗯 whatever this is")
+    spec = parse_expression("嗯嗯 something else entirely")
     assert not spec.understood
     assert spec.name == default_lexicon().default
     assert spec.matched == ()

@@ -54,6 +54,17 @@ def test_moving_a_point_moves_the_image_there_and_leaves_the_border():
 def test_a_fold_is_softened_not_rendered():
     image, pts = _checkerboard(), _synthetic_landmarks()
     target = pts.copy()
-    target[62] += (0, 60)  # drag the upper inner lip far below the lower lip: would flip triangles
+    target[19] += (0, 60)  # drag the middle of a brow down past the eye: would flip triangles
     result = warp_face(image, pts, target)
     assert result.scale < 1.0
+
+
+def test_lips_may_close_completely():
+    image, pts = _checkerboard(), _synthetic_landmarks()
+    pts[[65, 66, 67], 1] += 20  # an open mouth
+    pts[[55, 56, 57, 58, 59], 1] += 20
+    target = pts.copy()
+    target[[65, 66, 67], 1] = pts[[61, 62, 63], 1]  # the inner lips meet: the triangles between them vanish
+    target[[55, 56, 57, 58, 59], 1] -= 20
+    result = warp_face(image, pts, target)
+    assert result.scale == 1.0

@@ -1,0 +1,49 @@
+"""The expression engine's one entry point: a face and an expression in, the changed face out.
+
+Moves the landmarks, warps the image to follow them, then paints what a warp cannot show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from emojigen.expression.eyes import roll_eyes
+from emojigen.expression.mouth import closes_mouth, erase_mouth_inside, paint_mouth
+from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
+from emojigen.expression.overlays import draw_speechless_lines, draw_tears
+from emojigen.expression.warp import warp_face
+
+Drawing = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+
+# Drawn on top of the warped face, for the expressions that need more than moved landmarks.
+DRAWINGS: dict[str, Drawing] = {
+    "cry": draw_tears,
+    "laugh_cry": draw_tears,
+    "eye_roll": roll_eyes,
+    "speechless": draw_speechless_lines,
+}
+
+
+@dataclass(frozen=True)
+class RenderedFace:
+    image: np.ndarray  # the whole photo with the face changed
+    landmarks: np.ndarray  # where the landmarks are now
+    scale: float  # 1.0 if the full move was applied; less if it was softened to avoid folds
+
+
+def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str, intensity: float) -> RenderedFace:
+    target = target_landmarks(landmarks, expression, intensity)
+    source = erase_mouth_inside(image, landmarks) if closes_mouth(landmarks, target) else image
+    warped = warp_face(source, landmarks, target)
+    out = paint_mouth(warped.image, landmarks, warped.landmarks)
+    draw = DRAWINGS.get(expression)
+    strength = intensity * max(warped.scale, 0.5)
+    if draw is not None and strength > 0:
+        drawn = draw(out, warped.landmarks, strength)
+        # Fade drawings in over the same range as the moves, so an animation does not pop.
+        fade = min(1.0, strength / FULL_MOVE_AT)
+        out = (out * (1 - fade) + drawn * fade).round().astype(np.uint8) if fade < 1 else drawn
+    return RenderedFace(out, warped.landmarks, warped.scale)

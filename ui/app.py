@@ -28,10 +28,11 @@ INTRO = """# emojigen 表情包生成器
 Upload a face photo, type how you feel, and get a sticker of yourself."""
 
 
-def _run(pipeline: Pipeline, progress: gr.Progress, image, text, style, caption, seed):
+def _run(pipeline: Pipeline, progress: gr.Progress, image, text, style, caption, seed, intensity):
     """Run the pipeline; user errors become gr.Error, anything else a short generic error."""
     request = StickerRequest(image=image, text=text or "", style=style or "photo", caption=caption,
-                             seed=None if seed is None else int(seed))
+                             seed=None if seed is None else int(seed),
+                             intensity=1.0 if intensity is None else float(intensity))
     try:
         return pipeline.run(request, progress=lambda stage, frac: progress(frac, desc=stage))
     except EmojigenError as exc:
@@ -62,6 +63,9 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                   max_lines=1, elem_id="text")
                 gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[text], label="试试 Try")
                 style = gr.Radio(style_choices, value="photo", label="风格 Style")
+                intensity = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="表情强度 Intensity",
+                                      info="0 = 原样 as it is · 1 = 正常 normal · 1.5 = 夸张 exaggerated",
+                                      elem_id="intensity")
                 with gr.Accordion("更多选项 More options", open=False):
                     caption = gr.Textbox(label="配字 Caption", value=None, max_lines=1,
                                          placeholder="留空自动配字 · leave empty for an automatic caption")
@@ -76,20 +80,21 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                 details = gr.JSON(label="详情 Details")
                 stage_log = gr.Textbox(label="处理日志 Processing log", lines=8, interactive=False)
 
-        def on_generate(image, text_value, style_value, caption_value, no_caption_value, seed_value,
-                        progress=gr.Progress()):
+        def on_generate(image, text_value, style_value, intensity_value, caption_value, no_caption_value,
+                        seed_value, progress=gr.Progress()):
             if no_caption_value:
                 caption_value = ""
             elif not (caption_value or "").strip():
                 caption_value = None  # an empty box means: choose a caption for me
-            result = _run(pipeline, progress, image, text_value, style_value, caption_value, seed_value)
+            result = _run(pipeline, progress, image, text_value, style_value, caption_value, seed_value,
+                          intensity_value)
             summary = result.summary()
             path = str(result.png_path)
             return path, gr.DownloadButton(value=path, interactive=True), summary, _log_text(summary)
 
-        generate.click(on_generate, [photo, text, style, caption, no_caption, seed],
+        generate.click(on_generate, [photo, text, style, intensity, caption, no_caption, seed],
                        [sticker, download, details, stage_log], api_visibility="private")
-        text.submit(on_generate, [photo, text, style, caption, no_caption, seed],
+        text.submit(on_generate, [photo, text, style, intensity, caption, no_caption, seed],
                     [sticker, download, details, stage_log], api_visibility="private")
 
         # The HTTP API: its own event on hidden components, so that a left-out `caption` means
@@ -101,15 +106,17 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             api_style = gr.Textbox(label="style", value="photo")
             api_caption = gr.Textbox(label="caption", value=None)
             api_seed = gr.Number(label="seed", value=None, precision=0)
+            api_intensity = gr.Number(label="intensity", value=1.0)
             api_trigger = gr.Button(visible=False)
 
         def generate_api(image: str, text: str, style: str = "photo", caption: str | None = None,
-                         seed: int | None = None, progress=gr.Progress()):
-            """Make a sticker. Returns the sticker PNG (with alpha) and a summary of what was done."""
-            result = _run(pipeline, progress, image, text, style, caption, seed)
+                         seed: int | None = None, intensity: float = 1.0, progress=gr.Progress()):
+            """Make a sticker. `intensity` (0-1.5) scales the expression the words imply. Returns the
+            sticker PNG (with alpha) and a summary of what was done."""
+            result = _run(pipeline, progress, image, text, style, caption, seed, intensity)
             return str(result.png_path), result.summary()
 
-        api_trigger.click(generate_api, [api_image, api_text, api_style, api_caption, api_seed],
+        api_trigger.click(generate_api, [api_image, api_text, api_style, api_caption, api_seed, api_intensity],
                           [gr.Image(label="sticker", visible=False, type="filepath", image_mode="RGBA", format="png"),
                            gr.JSON(label="details", visible=False)], api_name="generate")
     return demo

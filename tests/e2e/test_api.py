@@ -33,10 +33,21 @@ def test_caption_left_out_means_automatic_and_seed_is_reproducible(client, photo
 def test_api_parameters_are_named_and_ordered(client):
     info = client.view_api(print_info=False, return_format="dict")
     params = info["named_endpoints"]["/generate"]["parameters"]
-    assert [p["parameter_name"] for p in params] == ["image", "text", "style", "caption", "seed"]
+    assert [p["parameter_name"] for p in params] == ["image", "text", "style", "caption", "seed", "intensity"]
     assert params[2]["parameter_default"] == "photo"
+    assert params[5]["parameter_default"] == 1.0
     # UI plumbing is not part of the API.
     assert list(info["named_endpoints"]) == ["/generate"]
+
+
+def test_intensity_zero_keeps_the_face_and_is_reported(client, photos):
+    _, calm = client.predict(image=handle_file(str(photos["face"])), text="大哭", intensity=0.0, seed=1,
+                             api_name="/generate")
+    _, full = client.predict(image=handle_file(str(photos["face"])), text="大哭", intensity=1.0, seed=1,
+                             api_name="/generate")
+    assert calm["intensity"] == 0.0 and full["intensity"] > 1.0  # 大哭 is a strong word: 1.4
+    with pytest.raises(Exception, match="Intensity must be between 0 and 1.5"):
+        client.predict(image=handle_file(str(photos["face"])), text="哭", intensity=3.0, api_name="/generate")
 
 
 def test_photo_without_a_face_gets_a_clear_error_and_the_server_keeps_serving(client, photos):

@@ -25,8 +25,7 @@ def paint_mouth(image: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.
     keeps its own teeth and is left alone.
     """
     frame = FaceFrame.from_landmarks(before)
-    open_before = float(frame.to_local(before)[66, 1] - frame.to_local(before)[62, 1])
-    open_after = float(frame.to_local(after)[66, 1] - frame.to_local(after)[62, 1])
+    open_before, open_after = _opening(frame, before), _opening(frame, after)
     if open_after - max(open_before, 0.0) >= MIN_CHANGE:
         return _paint_opening(image, after, open_after * frame.unit, frame.unit)
     if closes_mouth(before, after):
@@ -65,9 +64,14 @@ def erase_mouth_inside(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 def closes_mouth(before: np.ndarray, target: np.ndarray) -> bool:
     """Does the move shut a mouth that was open?"""
     frame = FaceFrame.from_landmarks(before)
-    open_before = float(np.diff(frame.to_local(before)[[62, 66], 1])[0])
-    open_after = float(np.diff(frame.to_local(target)[[62, 66], 1])[0])
+    open_before, open_after = _opening(frame, before), _opening(frame, target)
     return open_before - open_after >= MIN_CHANGE and open_after < CLOSED
+
+
+def _opening(frame: FaceFrame, landmarks: np.ndarray) -> float:
+    """Gap between the inner lips at their middle, in eye distances."""
+    local = frame.to_local(landmarks[[62, 66]])
+    return float(local[1, 1] - local[0, 1])
 
 
 def _mouth_box(points: np.ndarray, pad: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:

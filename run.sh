@@ -3,6 +3,7 @@
 #   ./run.sh [--host H] [--port P]   serve the app (first run: creates .venv and installs everything)
 #   ./run.sh test [pytest args]      run the whole test suite
 #   ./run.sh generate PHOTO --text 开心 -o out.png   any other `emojigen` subcommand
+#   ./run.sh pack PHOTO --platform wechat -o DIR     a whole sticker pack as a ZIP
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -53,7 +54,7 @@ case "${1:-}" in
     ensure_env test
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
-  generate|serve)
+  generate|pack|templates|serve)
     ensure_env ""
     exec "$VENV/bin/emojigen" "$@"
     ;;

@@ -1,4 +1,4 @@
-"""The `emojigen` command's library subcommands (generate; later pack and bench).
+"""The `emojigen` command's library subcommands: generate, pack, templates.
 
 `serve` is added by ui.cli, the installed entry point, because the web app lives in `ui` and the
 library never imports it."""
@@ -21,13 +21,38 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     sub = parser.add_subparsers(dest="command")
 
     gen = sub.add_parser("generate", help="make one sticker without a server")
-    gen.add_argument("photo", type=Path, help="a face photo (JPG, PNG, WebP)")
+    gen.add_argument("photo", type=Path, nargs="?",
+                     help="a face photo (JPG, PNG, WebP); not needed with a character template")
     gen.add_argument("--text", "-t", default="", help="how you feel, e.g. 开心 or 'very surprised'")
-    gen.add_argument("--style", default="photo", help="photo, cartoon or sketch")
+    gen.add_argument("--style", default="photo", help="photo, cartoon, sketch, pixel or meme")
     gen.add_argument("--caption", default=None, help="caption text; '' for none; left out: automatic")
     gen.add_argument("--seed", type=int, default=None)
     gen.add_argument("--intensity", type=float, default=1.0, help="0 to 1.5, default 1.0")
-    gen.add_argument("-o", "--output", type=Path, default=Path("sticker.png"), help="where to write the PNG")
+    gen.add_argument("--template", help="a built-in template (see `emojigen templates`)")
+    gen.add_argument("--platform", help="also fit it to wechat, telegram, whatsapp, line or discord")
+    gen.add_argument("--caption-position", default="bottom", choices=["bottom", "top"])
+    gen.add_argument("--outline-width", type=int, default=None, help="pixels; 0 for none")
+    gen.add_argument("--outline-color", default="#ffffff")
+    gen.add_argument("--shadow", action="store_true", help="a soft drop shadow")
+    gen.add_argument("--animate", action="store_true", help="animated (WebP, GIF, and the platform format)")
+    gen.add_argument("-o", "--output", type=Path, default=None,
+                     help="where to write the sticker (default sticker.png; with --animate or --platform "
+                          "the fitted or animated file, by its extension)")
+
+    pack = sub.add_parser("pack", help="a whole sticker pack from one photo, zipped for one chat app")
+    pack.add_argument("photo", type=Path, nargs="?", help="a face photo; optional with a character template")
+    pack.add_argument("--platform", default="wechat", help="wechat, telegram, whatsapp, line or discord")
+    pack.add_argument("--count", type=int, default=None, help="stickers in the pack (WeChat: 8, 16 or 24)")
+    pack.add_argument("--expressions", default=None, help="which ones, e.g. '开心,哭,生气' (default: a varied set)")
+    pack.add_argument("--style", default="photo")
+    pack.add_argument("--template", default=None)
+    pack.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the captions")
+    pack.add_argument("--no-captions", action="store_true")
+    pack.add_argument("--animate", action="store_true", help="animated stickers in the platform's format")
+    pack.add_argument("--seed", type=int, default=None)
+    pack.add_argument("-o", "--output", type=Path, default=Path("."), help="folder for the ZIP")
+
+    sub.add_parser("templates", help="list the built-in templates")
     return parser, sub
 
 
@@ -41,6 +66,10 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "pack":
+            return _pack(args)
+        if args.command == "templates":
+            return _templates()
     except EmojigenError as exc:
         print(exc.message(), file=sys.stderr)
         return 2
@@ -61,15 +90,47 @@ def _generate(args: argparse.Namespace) -> int:
     from emojigen.pipeline import Pipeline, StickerRequest
 
     pipeline = Pipeline(Settings.from_env())
-    sticker = pipeline.run(StickerRequest(image=args.photo, text=args.text, style=args.style,
-                                          caption=args.caption, seed=args.seed, intensity=args.intensity))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(sticker.png_path, args.output)
+    request = StickerRequest(image=args.photo, text=args.text, style=args.style, caption=args.caption, seed=args.seed,
+                             intensity=args.intensity, template=args.template, platform=args.platform,
+                             caption_position=args.caption_position, outline_width=args.outline_width,
+                             outline_color=args.outline_color, shadow=args.shadow)
+    sticker = pipeline.animate(request) if args.animate else pipeline.run(request)
+    source = sticker.platform_file or (sticker.files["animation.webp"] if args.animate else sticker.png_path)
+    output = args.output or Path(f"sticker{source.suffix}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, output)
     summary = sticker.summary()
-    print(f"{args.output}: {summary['expression']} (intensity {summary['intensity']}), "
+    print(f"{output}: {summary['expression']} (intensity {summary['intensity']}), "
           f"caption {summary['caption']!r}, {sum(summary['timings_ms'].values()):.0f} ms")
     for warning in sticker.warnings:
         print(f"note: {warning}", file=sys.stderr)
+    return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from emojigen.pack import PackRequest, make_pack
+    from emojigen.pipeline import Pipeline
+
+    pipeline = Pipeline(Settings.from_env())
+    pack = make_pack(pipeline, PackRequest(image=args.photo, platform=args.platform, count=args.count,
+                                           expressions=args.expressions, style=args.style, template=args.template,
+                                           lang=args.lang, captions=not args.no_captions, animated=args.animate,
+                                           seed=args.seed))
+    args.output.mkdir(parents=True, exist_ok=True)
+    output = args.output / pack.zip_path.name
+    shutil.copyfile(pack.zip_path, output)
+    print(f"{output}: {len(pack.members)} {pack.platform} stickers, {sum(pack.timings.values()):.1f} s")
+    for warning in pack.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+    return 0
+
+
+def _templates() -> int:
+    from emojigen.sticker.templates import load_templates
+
+    for template in load_templates().values():
+        need = "photo needed" if template.needs_photo else "no photo needed"
+        print(f"{template.name:<16} {template.title['zh']} / {template.title['en']} ({need})")
     return 0
 
 

@@ -1,4 +1,9 @@
-"""Pipeline: StickerRequest -> Sticker through named stages, with progress and per-stage timings."""
+"""Pipeline: StickerRequest -> Sticker through named stages, with progress and per-stage timings.
+
+The work that depends only on the photo (load, detect, crop, cut-out) is done once in `prepare`;
+`render` then draws one expression on it. A single sticker, an animation and a whole pack all use
+the same two steps, so a pack or an animation never repeats the per-photo work.
+"""
 
 from __future__ import annotations
 
@@ -7,52 +12,61 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from emojigen import __version__
 from emojigen.config import Settings
 from emojigen.errors import BadInput
-from emojigen.export import encode_png
+from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static, get_platform
+from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
 from emojigen.expression.render import render_expression
-from emojigen.face import FaceDetector, FaceFrame, yaw_degrees
+from emojigen.face import FaceDetector
+from emojigen.face.quality import face_quality_warnings
 from emojigen.image_input import ImageSource, load_image
 from emojigen.sticker import caption as captions
-from emojigen.sticker.compose import crop_head, place_on_canvas
-from emojigen.sticker.cutout import matte
+from emojigen.sticker.compose import resize_rgba
+from emojigen.sticker.finish import FinishOptions, finish_sticker, parse_colour
 from emojigen.sticker.fonts import find_cjk_font
-from emojigen.sticker.outline import add_outline
-from emojigen.store import OutputStore
+from emojigen.sticker.outline import add_outline, add_shadow
+from emojigen.sticker.subject import Subject, prepare_subject, subject_from_cutout
+from emojigen.sticker.templates import Template, compose_in_slot, get_template, load_templates
+from emojigen.store import OutputStore, versions
 from emojigen.style import CLASSIC_STYLES, apply_style
 
 log = logging.getLogger(__name__)
 
 STAGES = ("load", "detect", "parse", "warp", "style", "finish", "export")
 MAX_TEXT = 200
-SMALL_FACE_EYES_PX = 40  # eyes closer than this: too little detail to edit well
-TURNED_TOO_FAR = 30.0  # degrees of head turn beyond which the frontal moves look wrong
+ANIMATION_FRAMES = 16
+ANIMATION_FRAME_MS = 80
 
 ProgressCallback = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
 class StickerRequest:
-    image: ImageSource
+    image: ImageSource | None = None
     text: str = ""
     style: str = "photo"
     caption: str | None = None  # None: a caption chosen for the expression; "": no caption
     seed: int | None = None
     intensity: float = 1.0  # multiplies the intensity the words imply
+    template: str | None = None  # a built-in template instead of (or around) the photo
+    platform: str | None = None  # also write the file this chat app wants
+    caption_position: str = "bottom"
+    outline_width: int | None = None  # None: in proportion to the sticker
+    outline_color: str = "#ffffff"
+    shadow: bool = False
 
 
 @dataclass
 class Sticker:
     id: str
-    image: np.ndarray  # RGBA uint8, sticker_size square
+    image: np.ndarray  # RGBA uint8, sticker_size square (for an animation: its fullest frame)
     png_path: Path
     expression: ExpressionSpec
     caption: str
@@ -61,6 +75,8 @@ class Sticker:
     backend: str
     timings: dict[str, float]  # seconds per stage
     warnings: list[str] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)  # every file written, by name
+    platform_file: Path | None = None  # the file fitted to the requested platform
 
     def summary(self) -> dict[str, Any]:
         """What the UI and API show next to the sticker."""
@@ -74,9 +90,44 @@ class Sticker:
             "seed": self.seed,
             "faces_found": self.faces_found,
             "backend": self.backend,
+            "files": sorted(self.files),
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},
             "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about the source that does not depend on the expression."""
+    subject: Subject
+    faces_found: int  # 0 for a drawn character
+    template: Template | None
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Look:
+    """How every sticker from one request is drawn."""
+    style: str
+    finish: FinishOptions
+    font: tuple[str, int] | None
+
+
+class Stages:
+    """Times named stages and reports progress."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str, fraction: float | None = None) -> Iterator[None]:
+        if self.progress:
+            self.progress(name, STAGES.index(name) / len(STAGES) if fraction is None else fraction)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+        log.info("stage %-7s %7.1f ms", name, (time.perf_counter() - start) * 1000)
 
 
 class Pipeline:
@@ -90,6 +141,10 @@ class Pipeline:
     @property
     def styles(self) -> list[str]:
         return list(CLASSIC_STYLES)
+
+    @property
+    def templates(self) -> dict[str, Template]:
+        return load_templates()
 
     def warm_up(self) -> None:
         """Load the face models and find the caption font ahead of the first request."""
@@ -112,127 +167,169 @@ class Pipeline:
                   "cannot run diffusion styling yet.",
         }
 
-    def run(self, request: StickerRequest, progress: ProgressCallback | None = None) -> Sticker:
-        timings: dict[str, float] = {}
-        warnings: list[str] = []
+    # -- the two shared steps ------------------------------------------------------------------
 
-        @contextmanager
-        def stage(name: str) -> Iterator[None]:
-            if progress:
-                progress(name, STAGES.index(name) / len(STAGES))
-            start = time.perf_counter()
-            yield
-            timings[name] = time.perf_counter() - start
-            log.info("stage %-7s %7.1f ms", name, timings[name] * 1000)
-
+    def look(self, request: StickerRequest, size: int | None = None) -> Look:
         style = (request.style or "photo").strip().lower()
         if style not in CLASSIC_STYLES:
             raise BadInput(f"未知风格：{request.style}（可选：{', '.join(CLASSIC_STYLES)}）",
                            f"Unknown style: {request.style} (choose from {', '.join(CLASSIC_STYLES)})")
         if not 0.0 <= request.intensity <= 1.5:
             raise BadInput("强度应在 0 到 1.5 之间。", "Intensity must be between 0 and 1.5.")
-        text = (request.text or "").strip()[:MAX_TEXT]
-        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+        finish = FinishOptions(size=size or self.settings.sticker_size, outline_width=request.outline_width,
+                               outline_color=parse_colour(request.outline_color or "#ffffff"),
+                               shadow=bool(request.shadow), caption_position=request.caption_position or "bottom")
+        return Look(style, finish, find_cjk_font(self.settings.font_path))
 
+    def prepare(self, request: StickerRequest, stage: Stages, work_side: int) -> Prepared:
+        """Load and detect (or open the template), crop and cut out: once per photo."""
+        template = get_template(request.template, self.templates) if request.template else None
+        if template is not None and not template.needs_photo:
+            with stage("load"):
+                subject = subject_from_cutout(template.image, template.landmarks)
+            return Prepared(subject, 0, template, ())
         with stage("load"):
+            if template is not None and request.image is None:
+                raise BadInput(f"模板“{template.title['zh']}”需要一张照片。",
+                               f"The {template.title['en']} template needs a photo.")
             rgb = load_image(request.image)
         with stage("detect"):
             detection = self.detector.detect(rgb)
-            face = detection.face
+            warnings = list(face_quality_warnings(detection.face.landmarks))
             if detection.count > 1:
-                warnings.append(f"照片里有 {detection.count} 张脸，用了最大的那张。 / "
-                                f"{detection.count} faces found; the largest one was used.")
-            warnings.extend(face_quality_warnings(face.landmarks))
-        with stage("parse"):
-            spec = self.lexicon.parse(text, scale=request.intensity)
-            if not spec.understood:
-                shown = text or "（空）"
-                warnings.append(f"没看懂“{shown}”，用了默认表情：{spec.name}。 / "
-                                f"Did not recognise {text!r}; used the default expression: {spec.name}.")
-        with stage("warp"):
-            warped = render_expression(rgb, face.landmarks, spec.name, spec.intensity)
-            if 0 < warped.scale < 1:
-                warnings.append("表情幅度被自动减弱以免脸部变形。 / "
-                                "The expression was softened to avoid distorting the face.")
-            elif warped.scale == 0:
-                warnings.append("这张脸无法安全变形，保留了原表情。 / This face could not be reshaped safely; "
-                                "its own expression was kept.")
-            head = crop_head(warped.image, warped.landmarks)
-        with stage("style"):
-            styled = apply_style(head.image, style)
-        with stage("finish"):
-            caption_text = self._caption(request.caption, spec, text, seed, warnings)
-            image = self._finish(head.image, styled, head.landmarks, caption_text)
-        with stage("export"):
-            sticker_id = self.store.new_id()
-            backend = self.backend_status()["backend"]
-            record = {
-                "request": {"text": text, "style": style, "caption": request.caption, "seed": seed,
-                            "intensity": request.intensity},
-                "expression": asdict(spec),
-                "caption": caption_text,
-                "faces_found": detection.count,
-                "face_box": list(face.box),
-                "backend": backend,
-                "warnings": warnings,
-                "versions": _versions(),
-            }
-            paths = self.store.save(sticker_id, {"sticker.png": encode_png(image)}, record)
-        if progress:
-            progress("done", 1.0)
-        log.info("sticker %s: %s %.2f, %d ms in all", sticker_id, spec.name, spec.intensity,
-                 sum(timings.values()) * 1000)
-        return Sticker(sticker_id, image, paths["sticker.png"], spec, caption_text, seed, detection.count,
-                       backend, timings, warnings)
+                warnings.insert(0, f"照片里有 {detection.count} 张脸，用了最大的那张。 / "
+                                   f"{detection.count} faces found; the largest one was used.")
+            subject = prepare_subject(rgb, detection.face.landmarks, work_side)
+        return Prepared(subject, detection.count, template, tuple(warnings))
 
-    def _caption(self, requested: str | None, spec: ExpressionSpec, text: str, seed: int,
-                 warnings: list[str]) -> str:
+    def parse(self, text: str, intensity: float, warnings: list[str]) -> ExpressionSpec:
+        spec = self.lexicon.parse(text, scale=intensity)
+        if not spec.understood:
+            shown = text or "（空）"
+            warnings.append(f"没看懂“{shown}”，用了默认表情：{spec.name}。 / "
+                            f"Did not recognise {text!r}; used the default expression: {spec.name}.")
+        return spec
+
+    def render(self, prepared: Prepared, expression: str, intensity: float, look: Look, caption: str,
+               stage: Stages, warnings: list[str] | None = None) -> np.ndarray:
+        """One finished RGBA sticker: the expression drawn on the prepared subject."""
+        subject, template = prepared.subject, prepared.template
+        with stage("warp"):
+            rendered = render_expression(subject.image, subject.landmarks, expression, intensity)
+            if warnings is not None:
+                warnings.extend(_softened_warning(rendered.scale))
+        with stage("style"):
+            forced = template.slot.style if template is not None and template.slot else None
+            styled = apply_style(rendered.image, forced or look.style)
+        with stage("finish"):
+            if template is None:
+                return finish_sticker(styled, subject.alpha, caption, look.font, look.finish)
+            return self._finish_template(template, styled, subject.alpha, rendered.landmarks, caption, look)
+
+    def _finish_template(self, template: Template, styled: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray,
+                         caption: str, look: Look) -> np.ndarray:
+        """A template keeps its own layout: the artwork fills the sticker and the caption goes in its box."""
+        art = np.dstack([styled, alpha]) if template.kind == "character" else \
+            compose_in_slot(template, styled, alpha, landmarks)
+        size = look.finish.size
+        scale = size / art.shape[0]
+        if art.shape[:2] != (size, size):
+            art = resize_rgba(art, (size, size))
+        art = add_outline(art, look.finish.stroke, look.finish.outline_color)
+        if look.finish.shadow:
+            art = add_shadow(art, offset=max(2, size // 90), blur=max(1.5, size / 120))
+        if caption and look.font:
+            box = tuple(round(v * scale) for v in template.caption_box)
+            art = captions.render_caption(art, caption, look.font, box=box)
+        return art
+
+    def caption_for(self, requested: str | None, spec: ExpressionSpec, text: str, seed: int,
+                    template: Template | None, warnings: list[str]) -> str:
         if requested is None:
             lang = "zh" if any(ord(ch) >= 0x2E80 for ch in text) or not text else "en"
-            requested = captions.choose_caption(self.lexicon.captions.get(spec.name, {}), lang, seed)
-        has_font = find_cjk_font(self.settings.font_path) is not None
-        cleaned, dropped = captions.strip_unsupported(requested, has_font)
+            pool = template.captions if template is not None and template.captions and not text else \
+                self.lexicon.captions.get(spec.name, {})
+            requested = captions.choose_caption(pool, lang, seed)
+        cleaned, dropped = captions.strip_unsupported(requested, find_cjk_font(self.settings.font_path) is not None)
         if dropped:
             warnings.append(f"配字中的 {''.join(dropped)!r} 无法显示，已省略。 / "
                             f"{''.join(dropped)!r} in the caption cannot be drawn and was left out.")
         return cleaned
 
-    def _finish(self, photo: np.ndarray, styled: np.ndarray, landmarks: np.ndarray, caption_text: str) -> np.ndarray:
-        size = self.settings.sticker_size
-        outline = max(3, size // 64)
-        alpha = matte(photo, landmarks)  # matted on the photo: its colours separate best
-        canvas = place_on_canvas(styled, alpha, size, margin=outline + size // 50)
-        canvas = add_outline(canvas, outline)
-        font = find_cjk_font(self.settings.font_path)
-        if caption_text and font:
-            canvas = captions.render_caption(canvas, caption_text, font)
-        return canvas
+    # -- what users ask for ----------------------------------------------------------------------
+
+    def run(self, request: StickerRequest, progress: ProgressCallback | None = None) -> Sticker:
+        """One static sticker."""
+        return self._make(request, progress, animated=False)
+
+    def animate(self, request: StickerRequest, progress: ProgressCallback | None = None,
+                frames: int = ANIMATION_FRAMES) -> Sticker:
+        """An animated sticker: neutral -> expression -> hold -> neutral, as animated WebP and GIF
+        (and the platform's own format when one is asked for)."""
+        return self._make(request, progress, animated=True, frames=frames)
+
+    def _make(self, request: StickerRequest, progress: ProgressCallback | None, animated: bool,
+              frames: int = ANIMATION_FRAMES) -> Sticker:
+        stage = Stages(progress)
+        look = self.look(request)
+        platform = get_platform(request.platform) if request.platform else None
+        text = (request.text or "").strip()[:MAX_TEXT]
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+        prepared = self.prepare(request, stage, work_side=self.settings.sticker_size)
+        warnings = list(prepared.warnings)
+        with stage("parse"):
+            spec = self.parse(text, request.intensity, warnings)
+            caption_text = self.caption_for(request.caption, spec, text, seed, prepared.template, warnings)
+        if animated:
+            curve = intensity_curve(frames, spec.intensity)
+            images = [self.render(prepared, spec.name, k, look, caption_text, stage,
+                                  warnings if k == max(curve) else None) for k in curve]
+            peak = images[int(np.argmax(curve))]
+        else:
+            images = [self.render(prepared, spec.name, spec.intensity, look, caption_text, stage, warnings)]
+            peak = images[0]
+        with stage("export"):
+            files = {"sticker.png": encode_png(peak)}
+            if animated:
+                durations = [ANIMATION_FRAME_MS] * len(images)
+                files["animation.webp"] = encode_webp(images, durations, quality=80)
+                files["animation.gif"] = encode_gif(images, durations)
+            platform_name = None
+            if platform is not None:
+                limits = platform.limits(animated)
+                exported = (export_animated(images, ANIMATION_FRAME_MS, limits) if animated
+                            else export_static(peak, limits))
+                platform_name = f"{platform.name}.{exported.extension}"
+                files[platform_name] = exported.data
+                warnings.extend(exported.notes)
+            sticker_id = self.store.new_id()
+            backend = self.backend_status()["backend"]
+            record = {
+                "request": {"text": text, "style": look.style, "caption": request.caption, "seed": seed,
+                            "intensity": request.intensity, "template": request.template,
+                            "platform": request.platform, "animated": animated,
+                            "caption_position": look.finish.caption_position},
+                "expression": {"name": spec.name, "intensity": spec.intensity, "understood": spec.understood,
+                               "matched": list(spec.matched)},
+                "caption": caption_text,
+                "faces_found": prepared.faces_found,
+                "backend": backend,
+                "warnings": warnings,
+                "versions": versions(),
+            }
+            paths = self.store.save(sticker_id, files, record)
+        if progress:
+            progress("done", 1.0)
+        log.info("sticker %s: %s %.2f, %d ms in all", sticker_id, spec.name, spec.intensity,
+                 sum(stage.timings.values()) * 1000)
+        return Sticker(sticker_id, peak, paths["sticker.png"], spec, caption_text, seed, prepared.faces_found,
+                       backend, stage.timings, warnings, paths, paths.get(platform_name) if platform_name else None)
 
 
-def face_quality_warnings(landmarks: np.ndarray) -> list[str]:
-    """Say so when a face is too small or too turned to be edited well (it is still edited)."""
-    warnings = []
-    if FaceFrame.from_landmarks(landmarks).unit < SMALL_FACE_EYES_PX:
-        warnings.append("脸太小，表情细节可能不清晰；换一张脸更大的照片效果更好。 / "
-                        "The face is small, so the expression may look soft; a closer photo works better.")
-    yaw = yaw_degrees(landmarks)
-    if abs(yaw) > TURNED_TOO_FAR:
-        warnings.append(f"脸侧转约 {abs(yaw):.0f}°，表情可能不自然；正脸照片效果最好。 / "
-                        f"The head is turned about {abs(yaw):.0f}°, so the expression may look odd; "
-                        "a frontal photo works best.")
-    return warnings
-
-
-def _versions() -> dict[str, str]:
-    import cv2
-    import PIL
-
-    versions = {"emojigen": __version__, "numpy": np.__version__, "opencv": cv2.__version__,
-                "pillow": PIL.__version__}
-    try:
-        import dlib
-
-        versions["dlib"] = dlib.__version__
-    except ImportError:  # pragma: no cover - dlib is a hard dependency
-        pass
-    return versions
+def _softened_warning(scale: float) -> list[str]:
+    if 0 < scale < 1:
+        return ["表情幅度被自动减弱以免脸部变形。 / The expression was softened to avoid distorting the face."]
+    if scale == 0:
+        return ["这张脸无法安全变形，保留了原表情。 / This face could not be reshaped safely; "
+                "its own expression was kept."]
+    return []

@@ -8,6 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from emojigen import __version__
+
 
 class OutputStore:
     def __init__(self, root: Path) -> None:
@@ -30,3 +34,18 @@ class OutputStore:
         tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
         tmp.replace(folder / "result.json")  # atomic: a crash never leaves half a record
         return paths
+
+
+def versions() -> dict[str, str]:
+    """Library versions, recorded with every result so it can be audited and re-made."""
+    import cv2
+    import PIL
+
+    found = {"emojigen": __version__, "numpy": np.__version__, "opencv": cv2.__version__, "pillow": PIL.__version__}
+    try:
+        import dlib
+
+        found["dlib"] = dlib.__version__
+    except ImportError:  # pragma: no cover - dlib is a hard dependency
+        pass
+    return found

@@ -1,7 +1,7 @@
-"""build_demo(pipeline) -> gr.Blocks: the sticker maker page and its named HTTP API endpoints.
+"""build_demo(pipeline) -> gr.Blocks: the sticker maker page; the HTTP API lives in ui/api.py.
 
-Handlers stay thin: they translate between Gradio values and emojigen requests, and turn the
-library's user errors into gr.Error (both languages) so the server keeps serving.
+Handlers stay thin: they translate between Gradio values and emojigen requests (ui/handlers.py turns
+the library's user errors into gr.Error, in both languages, so the server keeps serving).
 """
 
 from __future__ import annotations
@@ -11,114 +11,173 @@ import threading
 
 import gradio as gr
 
-from emojigen import EmojigenError, Pipeline, StickerRequest
+from emojigen import Pipeline, StickerRequest
+from emojigen.assets import assets_dir
+from emojigen.export import PLATFORMS
+from emojigen.pack import PackRequest, make_pack
+from ui.api import add_api
+from ui.handlers import guarded, log_text, optional_int, progress_callback
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = ["开心大笑", "气死我了", "伤心", "震惊", "有点害怕", "surprised", "laughing", "crying"]
-STYLE_LABELS = {"photo": "照片 Photo", "cartoon": "卡通 Cartoon", "sketch": "素描 Sketch"}
+EXAMPLES = ["开心大笑", "气死我了", "伤心", "震惊", "翻白眼", "无语", "surprised", "laughing", "crying"]
+STYLE_LABELS = {"photo": "照片 Photo", "cartoon": "卡通 Cartoon", "sketch": "素描 Sketch", "pixel": "像素 Pixel",
+                "meme": "黑白表情包 Meme"}
+NO_PLATFORM = "none"
 
-# A checkerboard behind the sticker shows its transparency and its white outline.
+# A checkerboard behind stickers shows their transparency and their white outline.
 CSS = """
-#sticker img { background: repeating-conic-gradient(#d9dde3 0% 25%, #f4f5f7 0% 50%) 50% / 24px 24px; }
+#sticker img, #animation img, #pack-gallery img {
+  background: repeating-conic-gradient(#d9dde3 0% 25%, #f4f5f7 0% 50%) 50% / 24px 24px; }
 """
 
 INTRO = """# emojigen 表情包生成器
-上传一张脸部照片，写下你的心情，生成属于你的表情包。
-Upload a face photo, type how you feel, and get a sticker of yourself."""
-
-
-def _run(pipeline: Pipeline, progress: gr.Progress, image, text, style, caption, seed, intensity):
-    """Run the pipeline; user errors become gr.Error, anything else a short generic error."""
-    request = StickerRequest(image=image, text=text or "", style=style or "photo", caption=caption,
-                             seed=None if seed is None else int(seed),
-                             intensity=1.0 if intensity is None else float(intensity))
-    try:
-        return pipeline.run(request, progress=lambda stage, frac: progress(frac, desc=stage))
-    except EmojigenError as exc:
-        raise gr.Error(exc.message(), title="无法生成 / Cannot make this sticker") from exc
-    except Exception as exc:  # noqa: BLE001 - the server must keep serving; the log has the traceback
-        log.exception("sticker generation failed")
-        raise gr.Error("出错了，请换一张照片再试。 / Something went wrong; please try another photo.") from exc
-
-
-def _log_text(summary: dict) -> str:
-    lines = [f"{stage:<7} {ms:8.1f} ms" for stage, ms in summary["timings_ms"].items()]
-    lines.append(f"{'total':<7} {sum(summary['timings_ms'].values()):8.1f} ms")
-    return "\n".join(lines + [f"! {w}" for w in summary["warnings"]])
+上传一张脸部照片（或选一个模板），写下你的心情，生成属于你的表情包、动图和整套表情包。
+Upload a face photo (or pick a template), type how you feel, and get stickers, animated stickers and whole packs."""
 
 
 def build_demo(pipeline: Pipeline) -> gr.Blocks:
     status = pipeline.backend_status()
     style_choices = [(STYLE_LABELS.get(s, s), s) for s in pipeline.styles]
+    templates = list(pipeline.templates.values())
+    platform_choices = [("不指定 None", NO_PLATFORM)] + [(p.title, p.name) for p in PLATFORMS.values()]
 
     with gr.Blocks(title="emojigen 表情包生成器") as demo:
         gr.Markdown(INTRO)
         gr.Markdown(f"**{status['zh']}**<br>{status['en']}", elem_id="backend-status")
+        chosen_template = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1):
                 photo = gr.Image(label="照片 Photo", type="filepath", sources=["upload", "clipboard"],
-                                 height=320, elem_id="photo")
+                                 height=300, elem_id="photo")
+                with gr.Accordion("模板 Templates", open=False, elem_id="templates"):
+                    gallery = gr.Gallery([(str(t.preview_path), f"{t.title['zh']} {t.title['en']}") for t in templates],
+                                         columns=4, height=260, allow_preview=False, show_label=False,
+                                         elem_id="template-gallery")
+                    template_note = gr.Markdown("未选模板 · No template", elem_id="template-note")
+                    clear_template = gr.Button("不用模板 No template", size="sm")
                 text = gr.Textbox(label="心情 How do you feel?", placeholder="开心大笑 / 气死我了 / surprised",
                                   max_lines=1, elem_id="text")
                 gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[text], label="试试 Try")
-                style = gr.Radio(style_choices, value="photo", label="风格 Style")
+                style = gr.Radio(style_choices, value="photo", label="风格 Style", elem_id="style")
                 intensity = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="表情强度 Intensity",
                                       info="0 = 原样 as it is · 1 = 正常 normal · 1.5 = 夸张 exaggerated",
                                       elem_id="intensity")
                 with gr.Accordion("更多选项 More options", open=False):
                     caption = gr.Textbox(label="配字 Caption", value=None, max_lines=1,
                                          placeholder="留空自动配字 · leave empty for an automatic caption")
-                    no_caption = gr.Checkbox(label="不要配字 No caption", value=False)
+                    with gr.Row():
+                        no_caption = gr.Checkbox(label="不要配字 No caption", value=False)
+                        caption_position = gr.Radio([("底部 Bottom", "bottom"), ("顶部 Top", "top")], value="bottom",
+                                                    label="配字位置 Caption position")
+                    with gr.Row():
+                        outline_width = gr.Slider(0, 24, value=8, step=1, label="描边宽度 Outline width (px)")
+                        outline_color = gr.ColorPicker(value="#ffffff", label="描边颜色 Outline colour")
+                        shadow = gr.Checkbox(label="阴影 Shadow", value=False)
                     seed = gr.Number(label="随机种子 Seed", value=None, precision=0)
-                generate = gr.Button("生成 Generate", variant="primary", elem_id="generate")
+                platform = gr.Dropdown(platform_choices, value=NO_PLATFORM, label="平台 Platform",
+                                       info="按平台限制导出 · export within the app's limits", elem_id="platform")
+                with gr.Row():
+                    generate = gr.Button("生成 Generate", variant="primary", elem_id="generate")
+                    animate = gr.Button("生成动图 Animate", elem_id="animate")
             with gr.Column(scale=1):
-                sticker = gr.Image(label="表情包 Sticker", type="filepath", image_mode="RGBA", format="png",
-                                   interactive=False, height=400, elem_id="sticker")
-                download = gr.DownloadButton("下载 PNG Download", value=None, interactive=False,
-                                             elem_id="download")
+                with gr.Tabs() as preview_tabs:
+                    with gr.Tab("表情包 Sticker", id="sticker-tab"):
+                        sticker = gr.Image(label="表情包 Sticker", type="filepath", image_mode="RGBA", format="png",
+                                           interactive=False, height=380, elem_id="sticker")
+                    with gr.Tab("动图 Animated", id="animation-tab"):
+                        animation = gr.Image(label="动图 Animated", type="filepath", interactive=False, height=380,
+                                             elem_id="animation")
+                with gr.Row():
+                    download = gr.DownloadButton("下载 PNG", value=None, interactive=False, elem_id="download")
+                    download_animation = gr.DownloadButton("下载动图 GIF/WebP", value=None, interactive=False,
+                                                           elem_id="download-animation")
+                    download_platform = gr.DownloadButton("下载平台文件 Platform file", value=None,
+                                                          interactive=False, elem_id="download-platform")
+                with gr.Accordion("整套表情包 Sticker pack", open=True):
+                    with gr.Row():
+                        pack_count = gr.Dropdown([8, 16, 24], value=8, label="数量 Count", allow_custom_value=True)
+                        pack_lang = gr.Radio([("中文", "zh"), ("English", "en")], value="zh", label="配字语言 Captions")
+                        pack_animated = gr.Checkbox(label="动图 Animated", value=False)
+                    make_pack_button = gr.Button("生成整套 Make pack", elem_id="make-pack")
+                    pack_gallery = gr.Gallery(label="预览 Preview", columns=4, height=240, format="png",
+                                              elem_id="pack-gallery")
+                    download_pack = gr.DownloadButton("下载 ZIP", value=None, interactive=False,
+                                                      elem_id="download-pack")
                 details = gr.JSON(label="详情 Details")
-                stage_log = gr.Textbox(label="处理日志 Processing log", lines=8, interactive=False)
+                stage_log = gr.Textbox(label="处理日志 Processing log", lines=8, interactive=False, elem_id="log")
 
-        def on_generate(image, text_value, style_value, intensity_value, caption_value, no_caption_value,
-                        seed_value, progress=gr.Progress()):
+        def pick_template(evt: gr.SelectData):
+            chosen = templates[evt.index]
+            need = "需要照片 · uses your photo" if chosen.needs_photo else "无需照片 · no photo needed"
+            return chosen.name, f"已选 Selected: **{chosen.title['zh']} {chosen.title['en']}** ({need})"
+
+        gallery.select(pick_template, None, [chosen_template, template_note], api_visibility="private")
+        clear_template.click(lambda: (None, "未选模板 · No template"), None, [chosen_template, template_note],
+                             api_visibility="private")
+
+        def sticker_request(image, template, text_value, style_value, intensity_value, caption_value,
+                            no_caption_value, position, width, colour, shadow_value, seed_value, platform_value):
             if no_caption_value:
                 caption_value = ""
             elif not (caption_value or "").strip():
                 caption_value = None  # an empty box means: choose a caption for me
-            result = _run(pipeline, progress, image, text_value, style_value, caption_value, seed_value,
-                          intensity_value)
+            return StickerRequest(image=image, text=text_value or "", style=style_value or "photo",
+                                  caption=caption_value, seed=optional_int(seed_value),
+                                  intensity=1.0 if intensity_value is None else float(intensity_value),
+                                  template=template, platform=None if platform_value == NO_PLATFORM else platform_value,
+                                  caption_position=position or "bottom", outline_width=optional_int(width),
+                                  outline_color=colour or "#ffffff", shadow=bool(shadow_value))
+
+        inputs = [photo, chosen_template, text, style, intensity, caption, no_caption, caption_position,
+                  outline_width, outline_color, shadow, seed, platform]
+
+        def platform_button(result):
+            if result.platform_file is None:
+                return gr.DownloadButton("下载平台文件 Platform file", value=None, interactive=False)
+            return gr.DownloadButton(f"下载 {result.platform_file.name}", value=str(result.platform_file),
+                                     interactive=True)
+
+        def on_generate(*values, progress=gr.Progress()):
+            request = sticker_request(*values)
+            result = guarded(lambda: pipeline.run(request, progress=progress_callback(progress)))
             summary = result.summary()
             path = str(result.png_path)
-            return path, gr.DownloadButton(value=path, interactive=True), summary, _log_text(summary)
+            return (path, gr.DownloadButton(value=path, interactive=True), platform_button(result), summary,
+                    log_text(summary), gr.Tabs(selected="sticker-tab"))
 
-        generate.click(on_generate, [photo, text, style, intensity, caption, no_caption, seed],
-                       [sticker, download, details, stage_log], api_visibility="private")
-        text.submit(on_generate, [photo, text, style, intensity, caption, no_caption, seed],
-                    [sticker, download, details, stage_log], api_visibility="private")
+        def on_animate(*values, progress=gr.Progress()):
+            request = sticker_request(*values)
+            result = guarded(lambda: pipeline.animate(request, progress=progress_callback(progress)))
+            summary = result.summary()
+            gif = str(result.files["animation.gif"])
+            return (gif, gr.DownloadButton(value=gif, interactive=True), platform_button(result), summary,
+                    log_text(summary), gr.Tabs(selected="animation-tab"))
 
-        # The HTTP API: its own event on hidden components, so that a left-out `caption` means
-        # "choose one" and an empty string means "no caption" (the UI uses a checkbox for that).
-        with gr.Group(visible=False):
-            # A File, not an Image: the library decodes it and explains what is wrong with a bad upload.
-            api_image = gr.File(label="image", type="filepath")
-            api_text = gr.Textbox(label="text")
-            api_style = gr.Textbox(label="style", value="photo")
-            api_caption = gr.Textbox(label="caption", value=None)
-            api_seed = gr.Number(label="seed", value=None, precision=0)
-            api_intensity = gr.Number(label="intensity", value=1.0)
-            api_trigger = gr.Button(visible=False)
+        outputs_static = [sticker, download, download_platform, details, stage_log, preview_tabs]
+        outputs_animated = [animation, download_animation, download_platform, details, stage_log, preview_tabs]
+        generate.click(on_generate, inputs, outputs_static, api_visibility="private")
+        text.submit(on_generate, inputs, outputs_static, api_visibility="private")
+        animate.click(on_animate, inputs, outputs_animated, api_visibility="private")
 
-        def generate_api(image: str, text: str, style: str = "photo", caption: str | None = None,
-                         seed: int | None = None, intensity: float = 1.0, progress=gr.Progress()):
-            """Make a sticker. `intensity` (0-1.5) scales the expression the words imply. Returns the
-            sticker PNG (with alpha) and a summary of what was done."""
-            result = _run(pipeline, progress, image, text, style, caption, seed, intensity)
-            return str(result.png_path), result.summary()
+        def on_pack(image, template, style_value, platform_value, count, lang, animated, seed_value,
+                    progress=gr.Progress()):
+            request = PackRequest(image=image, template=template, style=style_value or "photo",
+                                  platform="wechat" if platform_value == NO_PLATFORM else platform_value,
+                                  count=optional_int(count), lang=lang or "zh", animated=bool(animated),
+                                  seed=optional_int(seed_value))
+            result = guarded(lambda: make_pack(pipeline, request, progress=progress_callback(progress)),
+                             title="无法生成表情包合集 / Cannot make this pack")
+            summary = result.summary()
+            previews = [(image, f"{m.expression} · {m.caption}") for image, m in zip(result.previews, result.members,
+                                                                                     strict=True)]
+            return (previews, gr.DownloadButton(f"下载 {result.zip_path.name}", value=str(result.zip_path),
+                                                interactive=True), summary, log_text(summary))
 
-        api_trigger.click(generate_api, [api_image, api_text, api_style, api_caption, api_seed, api_intensity],
-                          [gr.Image(label="sticker", visible=False, type="filepath", image_mode="RGBA", format="png"),
-                           gr.JSON(label="details", visible=False)], api_name="generate")
+        make_pack_button.click(on_pack, [photo, chosen_template, style, platform, pack_count, pack_lang,
+                                         pack_animated, seed],
+                               [pack_gallery, download_pack, details, stage_log], api_visibility="private")
+        add_api(pipeline)
     return demo
 
 
@@ -136,6 +195,9 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     threading.Thread(target=pipeline.warm_up, name="warm-up", daemon=True).start()
     log.info("emojigen serving on http://%s:%d (%s)", settings.host, settings.port,
              pipeline.backend_status()["en"])
+    # Stickers are served from the outputs folder, the template gallery's previews from assets/templates.
+    allowed = [str(settings.outputs_dir.resolve()), str((assets_dir() / "templates").resolve())]
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
-                allowed_paths=[str(settings.outputs_dir.resolve())], **kwargs)
+                allowed_paths=allowed, **kwargs)
     return demo
+

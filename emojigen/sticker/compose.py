@@ -41,15 +41,33 @@ def place_on_canvas(rgb: np.ndarray, alpha: np.ndarray, size: int, margin: int) 
     room = size - 2 * margin
     scale = room / max(x1 - x0, y1 - y0)
     new_w, new_h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    # Premultiply so the transparent surroundings do not bleed dark fringes into the edge when resizing.
-    a = subject[..., 3:4].astype(np.float32) / 255.0
-    pre = np.dstack([subject[..., :3] * a, subject[..., 3:4]]).astype(np.float32)
-    pre = cv2.resize(pre, (new_w, new_h), interpolation=interp)
-    a = np.clip(pre[..., 3:4], 0, 255) / 255.0
-    colour = np.where(a > 0, pre[..., :3] / np.maximum(a, 1e-6), 0)
-    scaled = np.dstack([colour, a * 255]).round().clip(0, 255).astype(np.uint8)
+    scaled = resize_rgba(subject, (new_w, new_h))
     left = (size - new_w) // 2
     top = size - margin - new_h
     canvas[top:top + new_h, left:left + new_w] = scaled
+    return canvas
+
+
+def resize_rgba(rgba: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize with premultiplied alpha, so transparent surroundings do not bleed dark fringes into the edge."""
+    new_w, new_h = size
+    interp = cv2.INTER_AREA if new_w < rgba.shape[1] else cv2.INTER_CUBIC
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    pre = np.dstack([rgba[..., :3] * a, rgba[..., 3:4]]).astype(np.float32)
+    pre = cv2.resize(pre, (new_w, new_h), interpolation=interp)
+    a = np.clip(pre[..., 3:4], 0, 255) / 255.0
+    colour = np.where(a > 0, pre[..., :3] / np.maximum(a, 1e-6), 0)
+    return np.dstack([colour, a * 255]).round().clip(0, 255).astype(np.uint8)
+
+
+def fit_into(rgba: np.ndarray, size: tuple[int, int], margin: int = 0) -> np.ndarray:
+    """Scale a sticker to fit inside a `size` canvas less `margin` on every side, centred."""
+    width, height = size
+    room_w, room_h = width - 2 * margin, height - 2 * margin
+    h, w = rgba.shape[:2]
+    scale = min(room_w / w, room_h / h)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    canvas = np.zeros((height, width, 4), np.uint8)
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    canvas[top:top + new_h, left:left + new_w] = rgba if (new_w, new_h) == (w, h) else resize_rgba(rgba, (new_w, new_h))
     return canvas

@@ -22,3 +22,18 @@ def add_outline(rgba: np.ndarray, width: int, color: tuple[int, int, int] = (255
     rgb = rgba[..., :3].astype(np.float32) * a_fg + np.array(color, np.float32) * a_st * (1 - a_fg)
     rgb = np.where(out_a > 0, rgb / np.maximum(out_a, 1e-6), 0)
     return np.dstack([rgb, out_a * 255]).round().clip(0, 255).astype(np.uint8)
+
+
+def add_shadow(rgba: np.ndarray, offset: int, blur: float, opacity: float = 0.35) -> np.ndarray:
+    """A soft grey drop shadow below and to the right of the subject, so the sticker lifts off
+    light chat backgrounds."""
+    alpha = rgba[..., 3].astype(np.float32) / 255.0
+    h, w = alpha.shape
+    shifted = np.zeros_like(alpha)
+    shifted[offset:, offset:] = alpha[:h - offset, :w - offset]
+    shade = cv2.GaussianBlur(shifted, (0, 0), blur) * opacity
+    a_fg = alpha[..., None]
+    out_a = a_fg + shade[..., None] * (1 - a_fg)
+    rgb = rgba[..., :3].astype(np.float32) * a_fg  # the shadow's colour is black: it adds no colour
+    rgb = np.where(out_a > 0, rgb / np.maximum(out_a, 1e-6), 0)
+    return np.dstack([rgb, out_a * 255]).round().clip(0, 255).astype(np.uint8)

@@ -14,7 +14,7 @@ def client(app_url):
 
 
 def test_generate_returns_a_transparent_png(client, photos):
-    path, details = client.predict(image=handle_file(str(photos["face"])), text="伤心", caption="",
+    path, details, _ = client.predict(image=handle_file(str(photos["face"])), text="伤心", caption="",
                                    api_name="/generate")
     image = Image.open(path)
     assert image.format == "PNG" and image.mode == "RGBA" and image.size == (512, 512)
@@ -33,17 +33,21 @@ def test_caption_left_out_means_automatic_and_seed_is_reproducible(client, photo
 def test_api_parameters_are_named_and_ordered(client):
     info = client.view_api(print_info=False, return_format="dict")
     params = info["named_endpoints"]["/generate"]["parameters"]
-    assert [p["parameter_name"] for p in params] == ["image", "text", "style", "caption", "seed", "intensity"]
+    assert [p["parameter_name"] for p in params] == [
+        "image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
+        "outline_width", "outline_color", "shadow"]
     assert params[2]["parameter_default"] == "photo"
     assert params[5]["parameter_default"] == 1.0
     # UI plumbing is not part of the API.
-    assert list(info["named_endpoints"]) == ["/generate"]
+    assert sorted(info["named_endpoints"]) == ["/animate", "/generate", "/pack", "/templates"]
+    pack = info["named_endpoints"]["/pack"]["parameters"]
+    assert [p["parameter_name"] for p in pack][:4] == ["image", "platform", "count", "expressions"]
 
 
 def test_intensity_zero_keeps_the_face_and_is_reported(client, photos):
-    _, calm = client.predict(image=handle_file(str(photos["face"])), text="大哭", intensity=0.0, seed=1,
+    _, calm, _ = client.predict(image=handle_file(str(photos["face"])), text="大哭", intensity=0.0, seed=1,
                              api_name="/generate")
-    _, full = client.predict(image=handle_file(str(photos["face"])), text="大哭", intensity=1.0, seed=1,
+    _, full, _ = client.predict(image=handle_file(str(photos["face"])), text="大哭", intensity=1.0, seed=1,
                              api_name="/generate")
     assert calm["intensity"] == 0.0 and full["intensity"] > 1.0  # 大哭 is a strong word: 1.4
     with pytest.raises(Exception, match="Intensity must be between 0 and 1.5"):
@@ -54,7 +58,7 @@ def test_photo_without_a_face_gets_a_clear_error_and_the_server_keeps_serving(cl
     with pytest.raises(Exception) as info:
         client.predict(image=handle_file(str(photos["no_face"])), text="开心", api_name="/generate")
     assert "No face found" in str(info.value) and "没有找到人脸" in str(info.value)
-    path, _ = client.predict(image=handle_file(str(photos["face"])), text="开心", api_name="/generate")
+    path, _, _ = client.predict(image=handle_file(str(photos["face"])), text="开心", api_name="/generate")
     assert Image.open(path).mode == "RGBA"
 
 

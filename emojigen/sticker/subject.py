@@ -1,0 +1,39 @@
+"""The part of a photo that every sticker made from it shares: the head-and-shoulders crop, its
+landmarks and its cut-out matte, computed once per photo and reused by every expression, frame
+and pack member (and kept in one place, so an animation's frames cannot jitter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from emojigen.sticker.compose import crop_head
+from emojigen.sticker.cutout import matte
+
+
+@dataclass(frozen=True)
+class Subject:
+    image: np.ndarray  # RGB head-and-shoulders crop at working resolution
+    landmarks: np.ndarray  # (68, 2) in crop pixels
+    alpha: np.ndarray  # (H, W) uint8 matte of the person in the crop
+
+
+def prepare_subject(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> Subject:
+    """Crop the head and shoulders, scale the crop down to `work_side` (never up: no detail to gain),
+    and cut the person out. Expressions are drawn at this size, so smaller stickers cost less."""
+    head = crop_head(rgb, landmarks)
+    image, points = head.image, head.landmarks
+    scale = work_side / max(image.shape[:2])
+    if scale < 1:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        points = points * np.float32(scale)
+    return Subject(np.ascontiguousarray(image), points.astype(np.float32), matte(image, points))
+
+
+def subject_from_cutout(rgba: np.ndarray, landmarks: np.ndarray) -> Subject:
+    """A subject that is already cut out (a drawn character): its own alpha is the matte."""
+    return Subject(np.ascontiguousarray(rgba[..., :3]), landmarks.astype(np.float32),
+                   np.ascontiguousarray(rgba[..., 3]))

@@ -1,0 +1,96 @@
+"""The named HTTP API endpoints (/generate, /animate, /pack, /templates).
+
+Each is its own event on hidden components, so that parameters have API names and defaults of
+their own (a left-out `caption` means "choose one", an empty string "no caption") and the page's
+controls can change without breaking clients.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from emojigen import Pipeline, StickerRequest
+from emojigen.pack import PackRequest, make_pack
+from ui.handlers import guarded, optional_int, progress_callback
+
+
+def _request(image, text, style, caption, seed, intensity, template, platform, caption_position="bottom",
+             outline_width=None, outline_color="#ffffff", shadow=False) -> StickerRequest:
+    return StickerRequest(image=image or None, text=text or "", style=style or "photo", caption=caption,
+                          seed=optional_int(seed), intensity=1.0 if intensity is None else float(intensity),
+                          template=template or None, platform=platform or None,
+                          caption_position=caption_position or "bottom", outline_width=optional_int(outline_width),
+                          outline_color=outline_color or "#ffffff", shadow=bool(shadow))
+
+
+def add_api(pipeline: Pipeline) -> None:
+    """Call inside the gr.Blocks context."""
+    with gr.Group(visible=False):
+        # A File, not an Image: the library decodes it and explains what is wrong with a bad upload.
+        image = gr.File(label="image", type="filepath")
+        text = gr.Textbox(label="text")
+        style = gr.Textbox(label="style", value="photo")
+        caption = gr.Textbox(label="caption", value=None)
+        seed = gr.Number(label="seed", value=None, precision=0)
+        intensity = gr.Number(label="intensity", value=1.0)
+        template = gr.Textbox(label="template", value=None)
+        platform = gr.Textbox(label="platform", value=None)
+        caption_position = gr.Textbox(label="caption_position", value="bottom")
+        outline_width = gr.Number(label="outline_width", value=None, precision=0)
+        outline_color = gr.Textbox(label="outline_color", value="#ffffff")
+        shadow = gr.Checkbox(label="shadow", value=False)
+        count = gr.Number(label="count", value=None, precision=0)
+        expressions = gr.Textbox(label="expressions", value=None)
+        lang = gr.Textbox(label="lang", value="zh")
+        animated = gr.Checkbox(label="animated", value=False)
+        triggers = [gr.Button(visible=False) for _ in range(4)]
+
+    def generate(image: str | None, text: str, style: str = "photo", caption: str | None = None,
+                 seed: int | None = None, intensity: float = 1.0, template: str | None = None,
+                 platform: str | None = None, caption_position: str = "bottom", outline_width: int | None = None,
+                 outline_color: str = "#ffffff", shadow: bool = False, progress=gr.Progress()):
+        """Make a sticker. `image` may be left out with a character template. Returns the sticker PNG
+        (with alpha), a summary, and the file fitted to `platform` (None without one)."""
+        req = _request(image, text, style, caption, seed, intensity, template, platform, caption_position,
+                       outline_width, outline_color, shadow)
+        result = guarded(lambda: pipeline.run(req, progress=progress_callback(progress)))
+        return str(result.png_path), result.summary(), str(result.platform_file) if result.platform_file else None
+
+    def animate(image: str | None, text: str, style: str = "photo", caption: str | None = None,
+                seed: int | None = None, intensity: float = 1.0, template: str | None = None,
+                platform: str | None = None, progress=gr.Progress()):
+        """Make an animated sticker (neutral -> expression -> neutral). Returns the animated WebP, the
+        GIF, a summary, and the file fitted to `platform` (WEBM for Telegram, APNG for LINE...)."""
+        req = _request(image, text, style, caption, seed, intensity, template, platform)
+        result = guarded(lambda: pipeline.animate(req, progress=progress_callback(progress)))
+        return (str(result.files["animation.webp"]), str(result.files["animation.gif"]), result.summary(),
+                str(result.platform_file) if result.platform_file else None)
+
+    def pack(image: str | None, platform: str = "wechat", count: int | None = None, expressions: str | None = None,
+             style: str = "photo", template: str | None = None, lang: str = "zh", animated: bool = False,
+             seed: int | None = None, progress=gr.Progress()):
+        """Make a sticker pack from one photo. Returns the ZIP (laid out for `platform`) and a summary."""
+        req = PackRequest(image=image or None, platform=platform or "wechat", count=optional_int(count),
+                          expressions=expressions or None, style=style or "photo", template=template or None,
+                          lang=lang or "zh", animated=bool(animated), seed=optional_int(seed))
+        result = guarded(lambda: make_pack(pipeline, req, progress=progress_callback(progress)),
+                         title="无法生成表情包合集 / Cannot make this pack")
+        return str(result.zip_path), result.summary()
+
+    def templates():
+        """The built-in templates: name (pass it as `template`), titles, kind, whether a photo is needed."""
+        return [t.describe() for t in pipeline.templates.values()]
+
+    def hidden_file(label: str):
+        return gr.File(label=label, visible=False)
+
+    triggers[0].click(generate, [image, text, style, caption, seed, intensity, template, platform, caption_position,
+                                 outline_width, outline_color, shadow],
+                      [gr.Image(label="sticker", visible=False, type="filepath", image_mode="RGBA", format="png"),
+                       gr.JSON(label="details", visible=False), hidden_file("platform_file")], api_name="generate")
+    triggers[1].click(animate, [image, text, style, caption, seed, intensity, template, platform],
+                      [hidden_file("webp"), hidden_file("gif"), gr.JSON(label="details", visible=False),
+                       hidden_file("platform_file")], api_name="animate")
+    triggers[2].click(pack, [image, platform, count, expressions, style, template, lang, animated, seed],
+                      [hidden_file("zip"), gr.JSON(label="details", visible=False)], api_name="pack")
+    triggers[3].click(templates, None, gr.JSON(label="templates", visible=False), api_name="templates")

@@ -1,0 +1,41 @@
+"""Calling the library from Gradio: user errors become gr.Error (both languages), anything else is
+logged and shown as a short generic error, so the server keeps serving."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import gradio as gr
+
+from emojigen import EmojigenError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def guarded(work: Callable[[], T], title: str = "无法生成 / Cannot make this sticker") -> T:
+    try:
+        return work()
+    except EmojigenError as exc:
+        raise gr.Error(exc.message(), title=title) from exc
+    except Exception as exc:  # noqa: BLE001 - the server must keep serving; the log has the traceback
+        log.exception("request failed")
+        raise gr.Error("出错了，请换一张照片再试。 / Something went wrong; please try another photo.") from exc
+
+
+def progress_callback(progress: gr.Progress) -> Callable[[str, float], None]:
+    return lambda stage, fraction: progress(fraction, desc=stage)
+
+
+def optional_int(value) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def log_text(summary: dict) -> str:
+    """The processing log panel: each stage and its time, then any warnings."""
+    lines = [f"{stage:<7} {ms:8.1f} ms" for stage, ms in summary["timings_ms"].items()]
+    lines.append(f"{'total':<7} {sum(summary['timings_ms'].values()):8.1f} ms")
+    return "\n".join(lines + [f"! {w}" for w in summary["warnings"]])

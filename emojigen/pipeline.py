@@ -247,8 +247,10 @@ class Pipeline:
                     template: Template | None, warnings: list[str]) -> str:
         if requested is None:
             lang = "zh" if any(ord(ch) >= 0x2E80 for ch in text) or not text else "en"
-            pool = template.captions if template is not None and template.captions and not text else \
-                self.lexicon.captions.get(spec.name, {})
+            # A template's own captions serve when it asks for them first (a festival's greeting) or
+            # when no feeling was typed; otherwise the expression's captions fit better.
+            use_template = template is not None and template.captions and (template.captions_first or not text)
+            pool = template.captions if use_template else self.lexicon.captions.get(spec.name, {})
             requested = captions.choose_caption(pool, lang, seed)
         cleaned, dropped = captions.strip_unsupported(requested, find_cjk_font(self.settings.font_path) is not None)
         if dropped:

@@ -160,7 +160,7 @@ def festival(name: str, title: dict, card: tuple, edge: tuple, decorate_back, de
     write(name, back.done(), {
         "name": name, "title": title, "kind": "face_slot", "image": "template.png", "overlay": "overlay.png",
         "face_slot": {"centre": [256, 262], "size": [400, 400], "content": "head"},
-        "caption_box": [32, 420, 480, 490], "captions": captions}, overlay=front.done())
+        "caption_box": [32, 420, 480, 490], "captions": captions, "captions_first": True}, overlay=front.done())
 
 
 def spring_back(c: Canvas) -> None:
@@ -229,7 +229,6 @@ def christmas_front(c: Canvas) -> None:
         c.polygon([(x, y), (x + s * 20, y + 70), (x - s * 14, y + 60)], leaf)
         for dx, dy in ((0, 0), (14, 8), (4, 18)):
             c.ellipse((x + s * dx, y + dy), 10, 10, (210, 30, 40, 255))
-    c.rounded((16, 470, 496, 496), 14, (255, 255, 255, 255))
 
 
 def write(name: str, image: Image.Image, spec: dict, overlay: Image.Image | None = None) -> None:

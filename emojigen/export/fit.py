@@ -40,7 +40,7 @@ class Exported:
 def export_static(rgba: np.ndarray, limits: Limits) -> Exported:
     canvas = fit_into(rgba, limits.size, limits.margin)
     encoders = _static_encoders(limits.format)
-    return _smallest_that_fits(lambda encode: encode([canvas], 0), encoders, limits, frames=1, frame_ms=0)
+    return _smallest_that_fits(lambda encode: encode([canvas], []), encoders, limits, frames=1, frame_ms=0)
 
 
 def export_animated(frames: Sequence[np.ndarray], frame_ms: int, limits: Limits) -> Exported:
@@ -56,10 +56,10 @@ def export_animated(frames: Sequence[np.ndarray], frame_ms: int, limits: Limits)
         kept = canvases[::step]
         if len(kept) < lo:
             break
-        ms = _frame_ms(len(kept), frame_ms * step, limits)
+        durations = _durations(len(kept), frame_ms * step, limits)
         try:
-            result = _smallest_that_fits(lambda encode, kept=kept, ms=ms: encode(kept, ms),
-                                         _animated_encoders(limits), limits, len(kept), ms)
+            result = _smallest_that_fits(lambda encode, kept=kept, ms=durations: encode(kept, ms),
+                                         _animated_encoders(limits), limits, len(kept), durations[0])
         except TooLarge:
             step += 1
             notes = [f"帧数从 {len(canvases)} 减到 {len(canvases[::step])}。 / "
@@ -73,18 +73,20 @@ def export_animated(frames: Sequence[np.ndarray], frame_ms: int, limits: Limits)
         "try a plainer photo or no caption.")
 
 
-def _frame_ms(count: int, wanted_ms: int, limits: Limits) -> int:
-    """Frame length within the fps cap and the loop-length cap; LINE loops last whole seconds."""
+def _durations(count: int, wanted_ms: int, limits: Limits) -> list[int]:
+    """Frame lengths within the fps cap and the loop-length cap; LINE loops last exactly whole
+    seconds, so the remainder of the division is spread over the first frames."""
     ms = max(wanted_ms, math.ceil(1000 / limits.max_fps)) if limits.max_fps else wanted_ms
     if limits.max_seconds:
         ms = min(ms, int(limits.max_seconds * 1000 / count))
-    if limits.whole_seconds:
-        seconds = min(max(1, round(count * ms / 1000)), int(limits.max_seconds))
-        ms = 1000 * seconds // count
-    return ms
+    if not limits.whole_seconds:
+        return [ms] * count
+    total = 1000 * min(max(1, round(count * ms / 1000)), int(limits.max_seconds))
+    base, extra = divmod(total, count)
+    return [base + (1 if i < extra else 0) for i in range(count)]
 
 
-Encoder = Callable[[Sequence[np.ndarray], int], bytes]
+Encoder = Callable[[Sequence[np.ndarray], list[int]], bytes]
 
 
 def _static_encoders(fmt: str) -> list[tuple[Encoder, str]]:
@@ -99,16 +101,17 @@ def _static_encoders(fmt: str) -> list[tuple[Encoder, str]]:
 def _animated_encoders(limits: Limits) -> list[tuple[Encoder, str]]:
     fmt = limits.format
     if fmt == "gif":
-        return [(lambda f, ms, c=c: encode_gif(f, [ms] * len(f), c, limits.loops), f"{c} colours")
+        return [(lambda f, ms, c=c: encode_gif(f, ms, c, limits.loops), f"{c} colours")
                 for c in GIF_COLOUR_STEPS]
     if fmt == "webp":
-        return [(lambda f, ms, q=q: encode_webp(f, [ms] * len(f), q, limits.loops), f"quality {q}")
+        return [(lambda f, ms, q=q: encode_webp(f, ms, q, limits.loops), f"quality {q}")
                 for q in WEBP_QUALITY_STEPS]
     if fmt == "apng":
-        return [(lambda f, ms, c=c: encode_apng(f, [ms] * len(f), c, limits.loops), f"{c} colours" if c else "")
+        return [(lambda f, ms, c=c: encode_apng(f, ms, c, limits.loops), f"{c} colours" if c else "")
                 for c in PALETTE_STEPS]
     if fmt == "webm":
-        return [(lambda f, ms, crf=crf: encode_webm(f, 1000 / ms, crf), f"VP9 crf {crf}") for crf in WEBM_CRF_STEPS]
+        return [(lambda f, ms, crf=crf: encode_webm(f, 1000 * len(ms) / sum(ms), crf), f"VP9 crf {crf}")
+                for crf in WEBM_CRF_STEPS]
     raise ValueError(f"not an animated format: {fmt}")
 
 

@@ -50,6 +50,7 @@ class Template:
     slot: FaceSlot | None = None
     overlay: np.ndarray | None = field(default=None, repr=False)
     captions: dict[str, list[str]] = field(default_factory=dict)
+    captions_first: bool = False  # a festival's greeting beats the expression's caption
 
     @property
     def needs_photo(self) -> bool:
@@ -82,7 +83,8 @@ def load_template(folder: Path) -> Template:
         raise ValueError(f"{folder}: a face_slot template needs a face_slot")
     overlay = _rgba(folder / spec["overlay"]) if spec.get("overlay") else None
     return Template(spec["name"], spec["title"], spec["kind"], folder, _rgba(folder / spec["image"]),
-                    tuple(spec["caption_box"]), landmarks, slot, overlay, spec.get("captions", {}))
+                    tuple(spec["caption_box"]), landmarks, slot, overlay, spec.get("captions", {}),
+                    bool(spec.get("captions_first", False)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -57,3 +57,45 @@ def test_png_keeps_alpha():
     rgba[2:6, 2:6] = (10, 20, 30, 255)
     decoded = np.asarray(Image.open(io.BytesIO(encode_png(rgba))))
     assert decoded.shape == (8, 8, 4) and np.array_equal(decoded, rgba)
+
+
+def test_outline_colour_and_shadow():
+    from emojigen.sticker.outline import add_shadow
+
+    rgba = np.zeros((100, 100, 4), np.uint8)
+    rgba[40:60, 40:60] = (200, 0, 0, 255)
+    out = add_outline(rgba, 4, (255, 212, 0))
+    assert tuple(out[50, 37]) == (255, 212, 0, 255)
+    shadowed = add_shadow(out, offset=4, blur=2)
+    assert 0 < shadowed[68, 68, 3] < 255 and shadowed[68, 68, :3].max() == 0  # soft and dark, below right
+    assert shadowed[30, 30, 3] == 0  # nothing above left
+    assert tuple(shadowed[50, 50]) == (200, 0, 0, 255)
+
+
+def test_colours_users_type_are_read_or_refused():
+    from emojigen import BadInput
+    from emojigen.sticker.finish import parse_colour
+
+    assert parse_colour("#fff") == (255, 255, 255) and parse_colour("Yellow") == (255, 212, 0)
+    assert parse_colour("#1a2b3c") == (26, 43, 60)
+    with pytest.raises(BadInput):
+        parse_colour("blurple")
+
+
+def test_caption_at_the_top():
+    font = find_cjk_font()
+    out = render_caption(np.zeros((512, 512, 4), np.uint8), "震惊！", font, position="top")
+    ys = np.nonzero(out[..., 3])[0]
+    assert ys.max() < 200
+
+
+def test_pixel_and_meme_looks(astronaut):
+    from emojigen.style import apply_style
+
+    rgb = astronaut[:300, 100:400]
+    pixel = apply_style(rgb, "pixel")
+    assert len(np.unique(pixel.reshape(-1, 3), axis=0)) <= 16
+    assert np.array_equal(pixel[0, 0], pixel[0, 1]) and pixel.shape == rgb.shape  # blocks, not pixels
+    meme = apply_style(rgb, "meme")
+    assert np.array_equal(meme[..., 0], meme[..., 1]) and np.array_equal(meme[..., 1], meme[..., 2])
+    assert (meme < 40).mean() > 0.1 and (meme > 215).mean() > 0.1  # pushed to ink and paper

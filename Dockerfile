@@ -10,7 +10,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update && apt-get install -y --no-install-recommends software-properties-common \
     && add-apt-repository -y ppa:deadsnakes/ppa && apt-get update \
-    && apt-get install -y --no-install-recommends python3.11 python3.11-venv fonts-noto-cjk libgl1 \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv fonts-noto-cjk fonts-noto-color-emoji libgl1 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

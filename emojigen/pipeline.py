@@ -29,6 +29,7 @@ from emojigen.face.quality import face_quality_warnings
 from emojigen.image_input import ImageSource, load_image
 from emojigen.sticker import caption as captions
 from emojigen.sticker.compose import resize_rgba
+from emojigen.sticker.emoji import find_emoji_font
 from emojigen.sticker.finish import FinishOptions, finish_sticker, parse_colour
 from emojigen.sticker.fonts import find_cjk_font
 from emojigen.sticker.outline import add_outline, add_shadow
@@ -111,6 +112,7 @@ class Look:
     style: str
     finish: FinishOptions
     font: tuple[str, int] | None
+    emoji_font: str | None
 
 
 class Stages:
@@ -179,7 +181,7 @@ class Pipeline:
         finish = FinishOptions(size=size or self.settings.sticker_size, outline_width=request.outline_width,
                                outline_color=parse_colour(request.outline_color or "#ffffff"),
                                shadow=bool(request.shadow), caption_position=request.caption_position or "bottom")
-        return Look(style, finish, find_cjk_font(self.settings.font_path))
+        return Look(style, finish, find_cjk_font(self.settings.font_path), find_emoji_font())
 
     def prepare(self, request: StickerRequest, stage: Stages, work_side: int) -> Prepared:
         """Load and detect (or open the template), crop and cut out: once per photo."""
@@ -223,7 +225,7 @@ class Pipeline:
             styled = apply_style(rendered.image, forced or look.style)
         with stage("finish"):
             if template is None:
-                return finish_sticker(styled, subject.alpha, caption, look.font, look.finish)
+                return finish_sticker(styled, subject.alpha, caption, look.font, look.finish, look.emoji_font)
             return self._finish_template(template, styled, subject.alpha, rendered.landmarks, caption, look)
 
     def _finish_template(self, template: Template, styled: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray,
@@ -240,7 +242,7 @@ class Pipeline:
             art = add_shadow(art, offset=max(2, size // 90), blur=max(1.5, size / 120))
         if caption and look.font:
             box = tuple(round(v * scale) for v in template.caption_box)
-            art = captions.render_caption(art, caption, look.font, box=box)
+            art = captions.render_caption(art, caption, look.font, box=box, emoji_font=look.emoji_font)
         return art
 
     def caption_for(self, requested: str | None, spec: ExpressionSpec, text: str, seed: int,
@@ -252,10 +254,12 @@ class Pipeline:
             use_template = template is not None and template.captions and (template.captions_first or not text)
             pool = template.captions if use_template else self.lexicon.captions.get(spec.name, {})
             requested = captions.choose_caption(pool, lang, seed)
-        cleaned, dropped = captions.strip_unsupported(requested, find_cjk_font(self.settings.font_path) is not None)
+        cleaned, dropped = captions.strip_unsupported(requested, find_cjk_font(self.settings.font_path) is not None,
+                                                      find_emoji_font() is not None)
         if dropped:
-            warnings.append(f"配字中的 {''.join(dropped)!r} 无法显示，已省略。 / "
-                            f"{''.join(dropped)!r} in the caption cannot be drawn and was left out.")
+            shown = "".join(dropped)
+            warnings.append(f"配字中的 {shown!r} 无法显示（系统缺少字体），已省略。 / "
+                            f"{shown!r} in the caption cannot be drawn (no font for it here) and was left out.")
         return cleaned
 
     # -- what users ask for ----------------------------------------------------------------------

@@ -77,3 +77,29 @@ def test_cli_generate(photos, tmp_path):
                              "-o", str(tmp_path / "x.png")], capture_output=True, text=True, cwd=tmp_path,
                             timeout=120)
     assert failed.returncode == 2 and "No face found" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_emoji_without_an_emoji_font_are_left_out_with_a_warning(pipeline, photos, monkeypatch):
+    import emojigen.pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "find_emoji_font", lambda: None)
+    sticker = pipeline.run(StickerRequest(image=photos["face"], text="开心", caption="开心😀"))
+    assert sticker.caption == "开心"
+    assert any("😀" in w and "left out" in w for w in sticker.warnings)
+
+
+@pytest.mark.parametrize("style", ["pixel", "meme"])
+def test_new_classic_styles_through_the_pipeline(pipeline, photos, style):
+    sticker = pipeline.run(StickerRequest(image=photos["face"], text="smile", style=style, caption="",
+                                          outline_color="#ffd400", outline_width=12, shadow=True))
+    assert sticker.image.shape == (512, 512, 4)
+    # The yellow outline is there, 12 px wide, around the subject.
+    yellow = (sticker.image[..., 0] > 240) & (sticker.image[..., 1] > 195) & (sticker.image[..., 2] < 30)
+    assert yellow.sum() > 5000
+
+
+def test_bad_outline_and_caption_options_are_clear_errors(pipeline, photos):
+    with pytest.raises(BadInput, match="colour"):
+        pipeline.run(StickerRequest(image=photos["face"], outline_color="not-a-colour"))
+    with pytest.raises(BadInput, match="caption position"):
+        pipeline.run(StickerRequest(image=photos["face"], caption_position="middle"))

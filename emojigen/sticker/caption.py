@@ -5,23 +5,25 @@ from __future__ import annotations
 import random
 import unicodedata
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from emojigen.sticker.emoji import is_emoji, render_emoji, split_runs
 from emojigen.sticker.fonts import load_font
 
 MAX_CHARS = 40
 
 
-def strip_unsupported(text: str, has_cjk_font: bool) -> tuple[str, list[str]]:
-    """Drop characters that would render as boxes: emoji (no colour emoji rendering yet), control
+def strip_unsupported(text: str, has_cjk_font: bool, has_emoji_font: bool = False) -> tuple[str, list[str]]:
+    """Drop characters that would render as boxes: emoji when no colour emoji font exists, control
     characters, and Chinese when no CJK font exists. Returns the text and what was removed."""
     kept, dropped = [], []
     for ch in text:
         cat = unicodedata.category(ch)
-        is_emoji = ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF or ch in "\ufe0f\u200d"
-        is_cjk = ord(ch) >= 0x2E80
-        if cat.startswith("C") or is_emoji or (is_cjk and not has_cjk_font):
+        emoji = is_emoji(ch)
+        is_cjk = ord(ch) >= 0x2E80 and not emoji
+        if (cat.startswith("C") and ch != "\u200d") or (emoji and not has_emoji_font) or (is_cjk and not has_cjk_font):
             dropped.append(ch)
         else:
             kept.append(ch)
@@ -34,9 +36,11 @@ def choose_caption(captions: dict[str, list[str]], lang: str, seed: int) -> str:
 
 
 def render_caption(canvas: np.ndarray, text: str, font_file: tuple[str, int], position: str = "bottom",
-                   box: tuple[int, int, int, int] | None = None, fill: tuple[int, int, int] = (20, 20, 20),
+                   box: tuple[int, int, int, int] | None = None, emoji_font: str | None = None,
+                   fill: tuple[int, int, int] = (20, 20, 20),
                    stroke: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
-    """Draw `text` centred at the top or bottom of an RGBA canvas (or centred in `box`), shrinking it until it fits."""
+    """Draw `text` centred at the top or bottom of an RGBA canvas (or centred in `box`), shrinking it
+    until it fits. Emoji are drawn in colour from `emoji_font` (callers drop them when there is none)."""
     if not text:
         return canvas
     h, w = canvas.shape[:2]
@@ -47,22 +51,59 @@ def render_caption(canvas: np.ndarray, text: str, font_file: tuple[str, int], po
         box = (round(0.04 * w), margin, round(0.96 * w), margin + band) if position == "top" else \
             (round(0.04 * w), h - margin - band, round(0.96 * w), h - margin)
     x0, y0, x1, y1 = box
+    runs = split_runs(text) if emoji_font else [(False, text)]
     image = Image.fromarray(canvas, "RGBA")
     draw = ImageDraw.Draw(image)
     size = min(int(0.15 * w), y1 - y0)
     while True:
         font = load_font(font_file[0], font_file[1], size)
         stroke_width = max(2, size // 8)
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font, stroke_width=stroke_width)
-        if (right - left <= x1 - x0 and bottom - top <= y1 - y0) or size <= 12:
+        widths, (top, bottom) = _measure(draw, runs, font, stroke_width)
+        if (sum(widths) <= x1 - x0 and bottom - top <= y1 - y0) or size <= 12:
             break
         size = int(size * 0.9)
-    x = (x0 + x1 - (right - left)) / 2 - left
     if align == "top":
         y = y0 - top
     elif align == "bottom":
         y = y1 - bottom
     else:
         y = (y0 + y1 - (bottom - top)) / 2 - top
-    draw.text((x, y), text, font=font, fill=fill + (255,), stroke_width=stroke_width, stroke_fill=stroke + (255,))
+    x = (x0 + x1 - sum(widths)) / 2
+    for (emoji, run), width in zip(runs, widths, strict=True):
+        if emoji:
+            _paste_emoji(image, render_emoji(run, round(size * 0.95), emoji_font), x + stroke_width,
+                         y + (top + bottom) / 2, stroke_width, stroke)
+        else:
+            left = draw.textbbox((0, 0), run, font=font, stroke_width=stroke_width)[0]
+            draw.text((x - left, y), run, font=font, fill=fill + (255,), stroke_width=stroke_width,
+                      stroke_fill=stroke + (255,))
+        x += width
     return np.asarray(image)
+
+
+def _measure(draw: ImageDraw.ImageDraw, runs: list[tuple[bool, str]], font, stroke_width: int):
+    """Each run's width, and the line's top and bottom relative to the text origin."""
+    widths = []
+    top, bottom = draw.textbbox((0, 0), "字Ag", font=font, stroke_width=stroke_width)[1::2]
+    for emoji, run in runs:
+        if emoji:
+            widths.append(round(font.size * 1.05) + 2 * stroke_width)
+        else:
+            left, run_top, right, run_bottom = draw.textbbox((0, 0), run, font=font, stroke_width=stroke_width)
+            widths.append(right - left)
+            top, bottom = min(top, run_top), max(bottom, run_bottom)
+    return widths, (top, bottom)
+
+
+def _paste_emoji(image: Image.Image, emoji: np.ndarray, x: float, centre_y: float, stroke_width: int,
+                 stroke: tuple[int, int, int]) -> None:
+    """The emoji with a stroke of the caption's outline colour around it, so it reads on any photo."""
+    pad = stroke_width
+    alpha = np.pad(emoji[..., 3], pad)
+    outline = cv2.dilate(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pad + 1, 2 * pad + 1)))
+    halo = np.zeros(outline.shape + (4,), np.uint8)
+    halo[..., :3] = stroke
+    halo[..., 3] = outline
+    tile = Image.fromarray(halo, "RGBA")
+    tile.alpha_composite(Image.fromarray(np.ascontiguousarray(emoji), "RGBA"), (pad, pad))
+    image.alpha_composite(tile, (round(x - pad), round(centre_y - tile.height / 2)))

@@ -52,7 +52,7 @@ def parse_colour(text: str) -> tuple[int, int, int]:
 
 
 def finish_sticker(styled: np.ndarray, alpha: np.ndarray, caption: str, font: tuple[str, int] | None,
-                   options: FinishOptions) -> np.ndarray:
+                   options: FinishOptions, emoji_font: str | None = None) -> np.ndarray:
     """Lay the styled subject on a transparent square, stroke it, and write the caption."""
     stroke = options.stroke
     shadow_room = options.size // 40 if options.shadow else 0
@@ -61,5 +61,5 @@ def finish_sticker(styled: np.ndarray, alpha: np.ndarray, caption: str, font: tu
     if options.shadow:
         canvas = add_shadow(canvas, offset=max(2, options.size // 90), blur=max(1.5, options.size / 120))
     if caption and font:
-        canvas = render_caption(canvas, caption, font, options.caption_position)
+        canvas = render_caption(canvas, caption, font, options.caption_position, emoji_font=emoji_font)
     return canvas

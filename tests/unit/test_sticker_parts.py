@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from PIL import ImageFont
@@ -33,10 +35,39 @@ def test_caption_is_drawn_inside_the_canvas(cjk_font):
     assert xs.min() > 0 and xs.max() < 511 and ys.min() > 256  # fitted, at the bottom
 
 
-def test_emoji_are_left_out_and_reported():
+def test_emoji_are_left_out_and_reported_without_an_emoji_font():
     text, dropped = strip_unsupported("开心😀 yay", has_cjk_font=True)
     assert text == "开心 yay" and dropped == ["😀"]
     assert strip_unsupported("开心 yay", has_cjk_font=False)[0] == "yay"
+    assert strip_unsupported("开心😀👍🏻", has_cjk_font=True, has_emoji_font=True) == ("开心😀👍🏻", [])
+
+
+@pytest.fixture(scope="module")
+def emoji_font():
+    from emojigen.sticker.emoji import find_emoji_font
+
+    font = find_emoji_font()
+    if font is None:
+        if os.environ.get("CI"):
+            pytest.fail("no colour emoji font: CI installs fonts-noto-color-emoji")
+        pytest.skip("no colour emoji font (apt-get install fonts-noto-color-emoji)")
+    return font
+
+
+def test_emoji_in_a_caption_are_drawn_in_colour_not_boxes(cjk_font, emoji_font):
+    import cv2
+
+    canvas = np.zeros((512, 512, 4), np.uint8)
+    plain = render_caption(canvas, "笑死我了", cjk_font)
+    with_emoji = render_caption(canvas, "笑死我了😂", cjk_font, emoji_font=emoji_font)
+    hsv = cv2.cvtColor(with_emoji[..., :3], cv2.COLOR_RGB2HSV)
+    colourful = (hsv[..., 1] > 120) & (with_emoji[..., 3] > 200)
+    assert colourful.sum() > 300  # the yellow face, not a black-and-white box
+    assert not ((cv2.cvtColor(plain[..., :3], cv2.COLOR_RGB2HSV)[..., 1] > 120) & (plain[..., 3] > 200)).any()
+    ys, xs = np.nonzero(colourful)
+    text_right = np.nonzero(plain[..., 3].any(axis=0))[0].max()
+    assert xs.mean() > text_right - 60  # after the text, on the same line
+    assert ys.min() > 256
 
 
 def test_outline_surrounds_the_subject():

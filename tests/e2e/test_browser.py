@@ -64,3 +64,51 @@ def test_no_face_shows_the_message(browser, app_url, photos, artifacts_dir):
     page.get_by_text("No face found", exact=False).first.wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts_dir / "browser_no_face.png"))
     page.close()
+
+
+def test_template_animation_and_pack(browser, app_url, photos, artifacts_dir, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page.goto(app_url)
+    page.wait_for_selector("#generate", timeout=30_000)
+
+    # A character template: no photo needed.
+    page.click("#templates button, #templates .label-wrap")
+    page.locator("#template-gallery button, #template-gallery .thumbnail-item").nth(1).click()
+    page.get_by_text("Selected", exact=False).first.wait_for(timeout=10_000)
+    page.locator("#text textarea, #text input").first.fill("哈哈大笑")
+    page.click("#generate")
+    page.wait_for_selector("#sticker img", timeout=60_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "browser_template.png"), full_page=True)
+
+    # An animated sticker of the uploaded photo, fitted to Telegram.
+    page.click("text=不用模板 No template")
+    page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
+    page.wait_for_selector("#photo img", timeout=30_000)
+    page.locator("#platform input").first.click()
+    page.get_by_role("option", name="Telegram").click()
+    page.click("#animate")
+    page.wait_for_selector("#animation img", timeout=90_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "browser_animated.png"), full_page=True)
+    # The preview is the GIF itself (an animation), not a still re-encoded from it.
+    assert page.locator("#animation img").get_attribute("src").endswith(".gif")
+    with page.expect_download(timeout=30_000) as download_info:
+        page.click("#download-platform")
+    saved = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    assert saved.suffix == ".webm" and saved.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # a Matroska/WEBM file
+
+    # A pack for Telegram, downloaded as a ZIP.
+    page.click("#make-pack")
+    page.wait_for_selector("#pack-gallery img", timeout=90_000)
+    with page.expect_download(timeout=30_000) as download_info:
+        page.click("#download-pack")
+    saved = tmp_path / "pack.zip"
+    download_info.value.save_as(saved)
+    import zipfile
+
+    names = zipfile.ZipFile(saved).namelist()
+    assert sum(n.startswith("stickers/") for n in names) == 8 and "thumbnail.png" in names
+    page.screenshot(path=str(artifacts_dir / "browser_pack.png"), full_page=True)
+    page.close()

@@ -142,6 +142,7 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
     warnings = list(prepared.warnings)
 
     files: dict[str, bytes] = {}
+    sticker_names: list[str] = []
     previews = []
     for i, member in enumerate(members, start=1):
         if progress:
@@ -159,7 +160,9 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
             with stage("export"):
                 exported = export_static(image, limits)
         warnings.extend(f"#{i}: {note}" for note in exported.notes)
-        files[_sticker_name(platform, i, exported.extension)] = exported.data
+        name = _sticker_name(platform, i, exported.extension)
+        files[name] = exported.data
+        sticker_names.append(name)
         if platform.per_sticker_thumbnail:
             thumb = Limits("png", platform.per_sticker_thumbnail, limits.max_bytes)
             with stage("export"):
@@ -167,7 +170,7 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
     with stage("export"):
         for extra in platform.extras:
             files[f"{extra.name}.{EXTENSIONS[extra.format]}"] = _extra(extra, previews)
-        files["manifest.json"] = _manifest(platform, members, files, request).encode("utf-8")
+        files["manifest.json"] = _manifest(platform, members, sticker_names, request).encode("utf-8")
         pack_id = pipeline.store.new_id()
         archive = _zip(files)
         record = {"request": {"platform": platform.name, "count": len(members), "style": look.style,
@@ -210,8 +213,7 @@ def _banner(previews: list[np.ndarray], size: tuple[int, int]) -> bytes:
     return encode_jpeg(canvas.round().astype(np.uint8), quality=88)
 
 
-def _manifest(platform: Platform, members: list[Member], files: dict[str, bytes], request: PackRequest) -> str:
-    stickers = sorted(n for n in files if n.split("/")[-1][:2].isdigit() and not n.startswith("thumb/"))
+def _manifest(platform: Platform, members: list[Member], stickers: list[str], request: PackRequest) -> str:
     entries = [{"file": name, "expression": m.expression, "emoji": EMOJI.get(m.expression, "🙂"), "caption": m.caption}
                for name, m in zip(stickers, members, strict=True)]
     manifest = {"platform": platform.name, "title": platform.title, "animated": request.animated,

@@ -28,11 +28,9 @@ from emojigen.face import FaceDetector
 from emojigen.face.quality import face_quality_warnings
 from emojigen.image_input import ImageSource, load_image
 from emojigen.sticker import caption as captions
-from emojigen.sticker.compose import resize_rgba
 from emojigen.sticker.emoji import find_emoji_font
-from emojigen.sticker.finish import FinishOptions, finish_sticker, parse_colour
+from emojigen.sticker.finish import FinishOptions, finish_artwork, finish_sticker, parse_colour
 from emojigen.sticker.fonts import find_cjk_font
-from emojigen.sticker.outline import add_outline, add_shadow
 from emojigen.sticker.subject import Subject, prepare_subject, subject_from_cutout
 from emojigen.sticker.templates import Template, compose_in_slot, get_template, load_templates
 from emojigen.store import OutputStore, versions
@@ -230,20 +228,9 @@ class Pipeline:
 
     def _finish_template(self, template: Template, styled: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray,
                          caption: str, look: Look) -> np.ndarray:
-        """A template keeps its own layout: the artwork fills the sticker and the caption goes in its box."""
         art = np.dstack([styled, alpha]) if template.kind == "character" else \
             compose_in_slot(template, styled, alpha, landmarks)
-        size = look.finish.size
-        scale = size / art.shape[0]
-        if art.shape[:2] != (size, size):
-            art = resize_rgba(art, (size, size))
-        art = add_outline(art, look.finish.stroke, look.finish.outline_color)
-        if look.finish.shadow:
-            art = add_shadow(art, offset=max(2, size // 90), blur=max(1.5, size / 120))
-        if caption and look.font:
-            box = tuple(round(v * scale) for v in template.caption_box)
-            art = captions.render_caption(art, caption, look.font, box=box, emoji_font=look.emoji_font)
-        return art
+        return finish_artwork(art, template.caption_box, caption, look.font, look.finish, look.emoji_font)
 
     def caption_for(self, requested: str | None, spec: ExpressionSpec, text: str, seed: int,
                     template: Template | None, warnings: list[str]) -> str:

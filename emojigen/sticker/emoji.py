@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from emojigen.sticker.fonts import fc_match
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,9 @@ def find_emoji_font() -> str | None:
     for path in KNOWN_EMOJI_FONTS:
         if Path(path).is_file():
             return path
-    if shutil.which("fc-match"):
-        try:
-            found = subprocess.run(["fc-match", "-f", "%{file}", "emoji:color=true"], capture_output=True,
-                                   text=True, timeout=5).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found and "emoji" in found.lower() and Path(found).is_file():
-            return found
+    found = fc_match("emoji:color=true")
+    if found and "emoji" in found.lower():  # fontconfig falls back to any font when none matches
+        return found
     log.info("no colour emoji font found; emoji in captions will be left out")
     return None
 

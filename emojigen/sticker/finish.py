@@ -8,7 +8,7 @@ import numpy as np
 
 from emojigen.errors import BadInput
 from emojigen.sticker.caption import render_caption
-from emojigen.sticker.compose import place_on_canvas
+from emojigen.sticker.compose import place_on_canvas, resize_rgba
 from emojigen.sticker.outline import add_outline, add_shadow
 
 CAPTION_POSITIONS = ("bottom", "top")
@@ -57,9 +57,29 @@ def finish_sticker(styled: np.ndarray, alpha: np.ndarray, caption: str, font: tu
     stroke = options.stroke
     shadow_room = options.size // 40 if options.shadow else 0
     canvas = place_on_canvas(styled, alpha, options.size, margin=stroke + options.size // 50 + shadow_room)
-    canvas = add_outline(canvas, stroke, options.outline_color)
-    if options.shadow:
-        canvas = add_shadow(canvas, offset=max(2, options.size // 90), blur=max(1.5, options.size / 120))
+    canvas = _stroke_and_shadow(canvas, options)
     if caption and font:
         canvas = render_caption(canvas, caption, font, options.caption_position, emoji_font=emoji_font)
+    return canvas
+
+
+def finish_artwork(art: np.ndarray, caption_box: tuple[int, int, int, int], caption: str,
+                   font: tuple[str, int] | None, options: FinishOptions, emoji_font: str | None = None) -> np.ndarray:
+    """A template keeps its own layout: the square artwork fills the sticker, the caption goes in its box."""
+    size = options.size
+    scale = size / art.shape[0]
+    if art.shape[:2] != (size, size):
+        art = resize_rgba(art, (size, size))
+    art = _stroke_and_shadow(art, options)
+    if caption and font:
+        box = (round(caption_box[0] * scale), round(caption_box[1] * scale), round(caption_box[2] * scale),
+               round(caption_box[3] * scale))
+        art = render_caption(art, caption, font, box=box, emoji_font=emoji_font)
+    return art
+
+
+def _stroke_and_shadow(canvas: np.ndarray, options: FinishOptions) -> np.ndarray:
+    canvas = add_outline(canvas, options.stroke, options.outline_color)
+    if options.shadow:
+        canvas = add_shadow(canvas, offset=max(2, options.size // 90), blur=max(1.5, options.size / 120))
     return canvas

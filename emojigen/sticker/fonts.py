@@ -33,16 +33,23 @@ def find_cjk_font(preferred: str = "") -> tuple[str, int] | None:
     for path, index in candidates:
         if Path(path).is_file():
             return path, index
-    if shutil.which("fc-match"):
-        try:
-            found = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True,
-                                   text=True, timeout=5).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found and Path(found).is_file() and _covers_chinese(found):
-            return found, 0
+    found = fc_match(":lang=zh-cn")
+    if found and _covers_chinese(found):
+        return found, 0
     log.warning("no font with Chinese characters found; Chinese captions will be left out")
     return None
+
+
+def fc_match(pattern: str) -> str | None:
+    """The font file fontconfig picks for `pattern`, if fontconfig is installed and the file exists."""
+    if not shutil.which("fc-match"):
+        return None
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True,
+                               timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found if found and Path(found).is_file() else None
 
 
 def _covers_chinese(path: str) -> bool:

@@ -67,3 +67,31 @@ def test_not_an_image_gets_a_clear_error(client, tmp_path):
     bogus.write_text("hello")
     with pytest.raises(Exception, match="could not be read as an image"):
         client.predict(image=handle_file(str(bogus)), text="开心", api_name="/generate")
+
+
+def test_templates_pack_and_animate_endpoints(client, photos):
+    import zipfile
+
+    templates = client.predict(api_name="/templates")
+    names = {t["name"]: t for t in templates}
+    assert {"panda", "cat", "spring_festival"} <= set(names) and names["cat"]["needs_photo"] is False
+
+    # A character template needs no image.
+    path, details, platform_file = client.predict(image=None, text="哭", template="cat", platform="discord",
+                                                  api_name="/generate")
+    assert details["faces_found"] == 0 and details["expression"] == "cry"
+    assert Image.open(platform_file).size == (320, 320)
+
+    zip_path, summary = client.predict(image=handle_file(str(photos["face"])), platform="whatsapp", count=3,
+                                       expressions="开心, 生气", api_name="/pack")
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert {"01.webp", "02.webp", "03.webp", "tray.png", "manifest.json"} <= set(names)
+    assert [s["expression"] for s in summary["stickers"]][:2] == ["happy", "angry"]
+
+    webp, gif, details, webm = client.predict(image=handle_file(str(photos["face"])), text="震惊",
+                                              platform="telegram", api_name="/animate")
+    assert Image.open(webp).n_frames > 5 and Image.open(gif).n_frames > 5
+    assert webm.endswith(".webm") and details["expression"] == "surprised"
+
+    with pytest.raises(Exception, match="8/16/24"):
+        client.predict(image=handle_file(str(photos["face"])), platform="wechat", count=5, api_name="/pack")

@@ -26,6 +26,7 @@ from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import EXPRESSIONS
 from emojigen.image_input import ImageSource
 from emojigen.pipeline import ANIMATION_FRAME_MS, ANIMATION_FRAMES, Pipeline, Stages, StickerRequest
+from emojigen.sticker.compose import fit_into
 from emojigen.store import versions
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,6 @@ def _extra(extra: Extra, previews: list[np.ndarray]) -> bytes:
 
 def _banner(previews: list[np.ndarray], size: tuple[int, int]) -> bytes:
     """WeChat's banner: the first few stickers in a row on a soft colour (JPEG, no transparency)."""
-    from emojigen.sticker.compose import fit_into
-
     width, height = size
     canvas = np.zeros((height, width, 3), np.float32) + np.array([255, 236, 214], np.float32)
     shown = previews[:4]

@@ -126,8 +126,9 @@ class Stages:
             self.progress(name, STAGES.index(name) / len(STAGES) if fraction is None else fraction)
         start = time.perf_counter()
         yield
-        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
-        log.info("stage %-7s %7.1f ms", name, (time.perf_counter() - start) * 1000)
+        elapsed = time.perf_counter() - start
+        self.timings[name] = self.timings.get(name, 0.0) + elapsed  # a pack adds up its members' stages
+        log.info("stage %-7s %7.1f ms", name, elapsed * 1000)
 
 
 class Pipeline:

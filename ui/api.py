@@ -9,18 +9,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from emojigen import Pipeline, StickerRequest
-from emojigen.pack import PackRequest, make_pack
-from ui.handlers import guarded, optional_int, progress_callback
-
-
-def _request(image, text, style, caption, seed, intensity, template, platform, caption_position="bottom",
-             outline_width=None, outline_color="#ffffff", shadow=False) -> StickerRequest:
-    return StickerRequest(image=image or None, text=text or "", style=style or "photo", caption=caption,
-                          seed=optional_int(seed), intensity=1.0 if intensity is None else float(intensity),
-                          template=template or None, platform=platform or None,
-                          caption_position=caption_position or "bottom", outline_width=optional_int(outline_width),
-                          outline_color=outline_color or "#ffffff", shadow=bool(shadow))
+from emojigen import Pipeline
+from emojigen.pack import make_pack
+from ui.handlers import guarded, pack_request, progress_callback, sticker_request
 
 
 def add_api(pipeline: Pipeline) -> None:
@@ -51,7 +42,7 @@ def add_api(pipeline: Pipeline) -> None:
                  outline_color: str = "#ffffff", shadow: bool = False, progress=gr.Progress()):
         """Make a sticker. `image` may be left out with a character template. Returns the sticker PNG
         (with alpha), a summary, and the file fitted to `platform` (None without one)."""
-        req = _request(image, text, style, caption, seed, intensity, template, platform, caption_position,
+        req = sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position,
                        outline_width, outline_color, shadow)
         result = guarded(lambda: pipeline.run(req, progress=progress_callback(progress)))
         return str(result.png_path), result.summary(), str(result.platform_file) if result.platform_file else None
@@ -61,7 +52,7 @@ def add_api(pipeline: Pipeline) -> None:
                 platform: str | None = None, progress=gr.Progress()):
         """Make an animated sticker (neutral -> expression -> neutral). Returns the animated WebP, the
         GIF, a summary, and the file fitted to `platform` (WEBM for Telegram, APNG for LINE...)."""
-        req = _request(image, text, style, caption, seed, intensity, template, platform)
+        req = sticker_request(image, text, style, caption, seed, intensity, template, platform)
         result = guarded(lambda: pipeline.animate(req, progress=progress_callback(progress)))
         return (str(result.files["animation.webp"]), str(result.files["animation.gif"]), result.summary(),
                 str(result.platform_file) if result.platform_file else None)
@@ -70,9 +61,7 @@ def add_api(pipeline: Pipeline) -> None:
              style: str = "photo", template: str | None = None, lang: str = "zh", animated: bool = False,
              seed: int | None = None, progress=gr.Progress()):
         """Make a sticker pack from one photo. Returns the ZIP (laid out for `platform`) and a summary."""
-        req = PackRequest(image=image or None, platform=platform or "wechat", count=optional_int(count),
-                          expressions=expressions or None, style=style or "photo", template=template or None,
-                          lang=lang or "zh", animated=bool(animated), seed=optional_int(seed))
+        req = pack_request(image, platform, count, expressions, style, template, lang, animated, seed)
         result = guarded(lambda: make_pack(pipeline, req, progress=progress_callback(progress)),
                          title="无法生成表情包合集 / Cannot make this pack")
         return str(result.zip_path), result.summary()

@@ -11,12 +11,12 @@ import threading
 
 import gradio as gr
 
-from emojigen import Pipeline, StickerRequest
+from emojigen import Pipeline
 from emojigen.assets import assets_dir
 from emojigen.export import PLATFORMS
-from emojigen.pack import PackRequest, make_pack
+from emojigen.pack import make_pack
 from ui.api import add_api
-from ui.handlers import guarded, log_text, optional_int, progress_callback
+from ui.handlers import guarded, log_text, pack_request, progress_callback, sticker_request
 
 log = logging.getLogger(__name__)
 
@@ -116,18 +116,15 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         clear_template.click(lambda: (None, "未选模板 · No template"), None, [chosen_template, template_note],
                              api_visibility="private")
 
-        def sticker_request(image, template, text_value, style_value, intensity_value, caption_value,
-                            no_caption_value, position, width, colour, shadow_value, seed_value, platform_value):
+        def page_request(image, template, text_value, style_value, intensity_value, caption_value,
+                         no_caption_value, position, width, colour, shadow_value, seed_value, platform_value):
             if no_caption_value:
                 caption_value = ""
             elif not (caption_value or "").strip():
                 caption_value = None  # an empty box means: choose a caption for me
-            return StickerRequest(image=image, text=text_value or "", style=style_value or "photo",
-                                  caption=caption_value, seed=optional_int(seed_value),
-                                  intensity=1.0 if intensity_value is None else float(intensity_value),
-                                  template=template, platform=None if platform_value == NO_PLATFORM else platform_value,
-                                  caption_position=position or "bottom", outline_width=optional_int(width),
-                                  outline_color=colour or "#ffffff", shadow=bool(shadow_value))
+            return sticker_request(image, text_value, style_value, caption_value, seed_value, intensity_value,
+                                   template, None if platform_value == NO_PLATFORM else platform_value, position,
+                                   width, colour, shadow_value)
 
         inputs = [photo, chosen_template, text, style, intensity, caption, no_caption, caption_position,
                   outline_width, outline_color, shadow, seed, platform]
@@ -139,7 +136,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                      interactive=True)
 
         def on_generate(*values, progress=gr.Progress()):
-            request = sticker_request(*values)
+            request = page_request(*values)
             result = guarded(lambda: pipeline.run(request, progress=progress_callback(progress)))
             summary = result.summary()
             path = str(result.png_path)
@@ -147,7 +144,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     log_text(summary), gr.Tabs(selected="sticker-tab"))
 
         def on_animate(*values, progress=gr.Progress()):
-            request = sticker_request(*values)
+            request = page_request(*values)
             result = guarded(lambda: pipeline.animate(request, progress=progress_callback(progress)))
             summary = result.summary()
             gif = str(result.files["animation.gif"])
@@ -162,10 +159,8 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
 
         def on_pack(image, template, style_value, platform_value, count, lang, animated, seed_value,
                     progress=gr.Progress()):
-            request = PackRequest(image=image, template=template, style=style_value or "photo",
-                                  platform="wechat" if platform_value == NO_PLATFORM else platform_value,
-                                  count=optional_int(count), lang=lang or "zh", animated=bool(animated),
-                                  seed=optional_int(seed_value))
+            request = pack_request(image, "wechat" if platform_value == NO_PLATFORM else platform_value, count,
+                                   None, style_value, template, lang, animated, seed_value)
             result = guarded(lambda: make_pack(pipeline, request, progress=progress_callback(progress)),
                              title="无法生成表情包合集 / Cannot make this pack")
             summary = result.summary()

@@ -9,7 +9,8 @@ from typing import TypeVar
 
 import gradio as gr
 
-from emojigen import EmojigenError
+from emojigen import EmojigenError, StickerRequest
+from emojigen.pack import PackRequest
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +40,19 @@ def log_text(summary: dict) -> str:
     lines = [f"{stage:<7} {ms:8.1f} ms" for stage, ms in summary["timings_ms"].items()]
     lines.append(f"{'total':<7} {sum(summary['timings_ms'].values()):8.1f} ms")
     return "\n".join(lines + [f"! {w}" for w in summary["warnings"]])
+
+
+def sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position="bottom",
+                    outline_width=None, outline_color="#ffffff", shadow=False) -> StickerRequest:
+    """One place that turns Gradio values (None, "", floats for ints) into a request, for the page and the API."""
+    return StickerRequest(image=image or None, text=text or "", style=style or "photo", caption=caption,
+                          seed=optional_int(seed), intensity=1.0 if intensity is None else float(intensity),
+                          template=template or None, platform=platform or None,
+                          caption_position=caption_position or "bottom", outline_width=optional_int(outline_width),
+                          outline_color=outline_color or "#ffffff", shadow=bool(shadow))
+
+
+def pack_request(image, platform, count, expressions, style, template, lang, animated, seed) -> PackRequest:
+    return PackRequest(image=image or None, platform=platform or "wechat", count=optional_int(count),
+                       expressions=expressions or None, style=style or "photo", template=template or None,
+                       lang=lang or "zh", animated=bool(animated), seed=optional_int(seed))

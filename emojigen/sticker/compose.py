@@ -71,3 +71,13 @@ def fit_into(rgba: np.ndarray, size: tuple[int, int], margin: int = 0) -> np.nda
     top, left = (height - new_h) // 2, (width - new_w) // 2
     canvas[top:top + new_h, left:left + new_w] = rgba if (new_w, new_h) == (w, h) else resize_rgba(rgba, (new_w, new_h))
     return canvas
+
+
+def alpha_over(top: np.ndarray, base_rgb: np.ndarray | tuple[int, int, int], base_alpha: np.ndarray) -> np.ndarray:
+    """Porter-Duff "over": the RGBA `top` on a base given as colour(s) and a 0..1 float alpha (H, W)."""
+    a_top = top[..., 3:4].astype(np.float32) / 255.0
+    a_base = base_alpha[..., None].astype(np.float32)
+    out_a = a_top + a_base * (1 - a_top)
+    rgb = top[..., :3] * a_top + np.asarray(base_rgb, np.float32) * a_base * (1 - a_top)
+    rgb = np.where(out_a > 0, rgb / np.maximum(out_a, 1e-6), 0)
+    return np.dstack([rgb, out_a * 255]).round().clip(0, 255).astype(np.uint8)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from emojigen.sticker.compose import alpha_over
+
 
 def add_outline(rgba: np.ndarray, width: int, color: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
     """Put a `width`-pixel stroke of `color` behind the subject of an RGBA image."""
@@ -15,13 +17,7 @@ def add_outline(rgba: np.ndarray, width: int, color: tuple[int, int, int] = (255
     outside = np.where(alpha > 127, 0, 255).astype(np.uint8)
     dist = cv2.distanceTransform(outside, cv2.DIST_L2, 5)
     stroke = np.clip(width + 0.5 - dist, 0.0, 1.0)
-
-    a_fg = alpha.astype(np.float32)[..., None] / 255.0
-    a_st = stroke[..., None]
-    out_a = a_fg + a_st * (1 - a_fg)
-    rgb = rgba[..., :3].astype(np.float32) * a_fg + np.array(color, np.float32) * a_st * (1 - a_fg)
-    rgb = np.where(out_a > 0, rgb / np.maximum(out_a, 1e-6), 0)
-    return np.dstack([rgb, out_a * 255]).round().clip(0, 255).astype(np.uint8)
+    return alpha_over(rgba, color, stroke)
 
 
 def add_shadow(rgba: np.ndarray, offset: int, blur: float, opacity: float = 0.35) -> np.ndarray:
@@ -32,8 +28,4 @@ def add_shadow(rgba: np.ndarray, offset: int, blur: float, opacity: float = 0.35
     shifted = np.zeros_like(alpha)
     shifted[offset:, offset:] = alpha[:h - offset, :w - offset]
     shade = cv2.GaussianBlur(shifted, (0, 0), blur) * opacity
-    a_fg = alpha[..., None]
-    out_a = a_fg + shade[..., None] * (1 - a_fg)
-    rgb = rgba[..., :3].astype(np.float32) * a_fg  # the shadow's colour is black: it adds no colour
-    rgb = np.where(out_a > 0, rgb / np.maximum(out_a, 1e-6), 0)
-    return np.dstack([rgb, out_a * 255]).round().clip(0, 255).astype(np.uint8)
+    return alpha_over(rgba, (0, 0, 0), shade)

@@ -22,7 +22,7 @@ from PIL import Image
 from emojigen.assets import assets_dir
 from emojigen.errors import BadInput
 from emojigen.face.geometry import FaceFrame
-from emojigen.sticker.compose import place_on_canvas
+from emojigen.sticker.compose import alpha_over, place_on_canvas
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +159,7 @@ def _paste(layer: np.ndarray, image: np.ndarray, x0: int, y0: int) -> None:
 
 
 def _over(base: np.ndarray, top: np.ndarray) -> np.ndarray:
-    a_top = top[..., 3:4].astype(np.float32) / 255.0
-    a_base = base[..., 3:4].astype(np.float32) / 255.0
-    out_a = a_top + a_base * (1 - a_top)
-    rgb = top[..., :3] * a_top + base[..., :3] * a_base * (1 - a_top)
-    rgb = np.where(out_a > 0, rgb / np.maximum(out_a, 1e-6), 0)
-    return np.dstack([rgb, out_a * 255]).round().clip(0, 255).astype(np.uint8)
+    return alpha_over(top, base[..., :3], base[..., 3] / 255.0)
 
 
 def _blend(base: np.ndarray, layer: np.ndarray, mode: str) -> np.ndarray:

@@ -16,6 +16,12 @@ class Settings:
     sticker_size: int = 512
     # A Stable Diffusion model (local folder, .safetensors file or hub id). Empty: classic styles only.
     sd_model: str = ""
+    sd_config: str = ""  # for a single-file checkpoint: a diffusers folder (or hub id) giving its layout
+    lora_dir: str = ""  # a folder of LoRA adapters (*.safetensors); one named *lcm* enables fast mode
+    sd_device: str = "auto"  # auto: cuda, else mps, else cpu
+    sd_dtype: str = "auto"  # auto: fp16 on a GPU, fp32 on the CPU
+    sd_resolution: int = 512  # the long side img2img works at (SD 1.5 was trained at 512)
+    sd_compile: bool = False  # torch.compile the UNet on CUDA (slow first request, faster after)
     concurrency: int = 2
     queue_size: int = 16
     font_path: str = ""  # a CJK-capable font; empty: search the usual system places
@@ -37,6 +43,12 @@ def _convert(name: str, raw: str, kind: type) -> Any:
     try:
         if kind is Path:
             return Path(raw)
+        if kind is bool:
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
         return kind(raw)
     except ValueError as exc:
         raise ValueError(f"EMOJIGEN_{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc

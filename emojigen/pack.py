@@ -55,6 +55,14 @@ class PackRequest:
     lang: str = "zh"
     animated: bool = False
     seed: int | None = None
+    # Diffusion styling, as in StickerRequest (used when a model is configured).
+    diffusion: bool = True
+    lora: str | list[str] | None = None
+    lora_scale: float | None = None
+    strength: float | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    fast: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,8 +144,10 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
     stage = Stages(progress)
     base = StickerRequest(image=request.image, style=request.style, template=request.template,
-                          intensity=min(1.5, request.intensity))
-    look = pipeline.look(base, size=size)
+                          intensity=min(1.5, request.intensity), diffusion=request.diffusion, lora=request.lora,
+                          lora_scale=request.lora_scale, strength=request.strength, steps=request.steps,
+                          guidance=request.guidance, fast=request.fast)
+    look = pipeline.look(base, size=size, seed=seed)
     members = plan_members(pipeline, request, platform, seed)
     prepared = pipeline.prepare(base, stage, work_side=size)
     warnings = list(prepared.warnings)
@@ -176,6 +186,8 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
         archive = _zip(files)
         record = {"request": {"platform": platform.name, "count": len(members), "style": look.style,
                               "template": request.template, "animated": request.animated, "seed": seed},
+                  "backend": "diffusion" if look.diffusion is not None else "classic",
+                  "diffusion": look.diffusion.summary() if look.diffusion is not None else None,
                   "stickers": [vars(m) for m in members], "faces_found": prepared.faces_found,
                   "warnings": warnings, "versions": versions()}
         paths = pipeline.store.save(pack_id, {f"pack-{platform.name}.zip": archive}, record)

@@ -19,7 +19,10 @@ from typing import Any
 import numpy as np
 
 from emojigen.config import Settings
-from emojigen.errors import BadInput
+from emojigen.diffusion import DiffusionOptions, build_prompt
+from emojigen.diffusion.options import make_options
+from emojigen.diffusion.status import describe_backend
+from emojigen.errors import BadInput, EmojigenError
 from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static, get_platform
 from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
@@ -60,6 +63,15 @@ class StickerRequest:
     outline_width: int | None = None  # None: in proportion to the sticker
     outline_color: str = "#ffffff"
     shadow: bool = False
+    # Diffusion styling (used when a Stable Diffusion model is configured; `diffusion=False` asks for
+    # the classic looks anyway). None: the defaults.
+    diffusion: bool = True
+    lora: str | list[str] | None = None  # "name" or "name:0.8, other:0.4"
+    lora_scale: float | None = None  # multiplies every adapter's weight
+    strength: float | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    fast: bool = False  # LCM-LoRA, 4 steps
 
 
 @dataclass
@@ -111,6 +123,7 @@ class Look:
     finish: FinishOptions
     font: tuple[str, int] | None
     emoji_font: str | None
+    diffusion: DiffusionOptions | None = None  # None: the classic looks
 
 
 class Stages:
@@ -130,14 +143,26 @@ class Stages:
         self.timings[name] = self.timings.get(name, 0.0) + elapsed  # a pack adds up its members' stages
         log.info("stage %-7s %7.1f ms", name, elapsed * 1000)
 
+    def step_reporter(self, name: str) -> Callable[[int, int], None] | None:
+        """Progress inside a long stage (diffusion steps), between its start and the next stage's."""
+        if self.progress is None:
+            return None
+        start = STAGES.index(name) / len(STAGES)
+        return lambda step, total: self.progress(f"{name} {step}/{total}", start + step / total / len(STAGES))
+
 
 class Pipeline:
     def __init__(self, settings: Settings | None = None, lexicon: Lexicon | None = None,
-                 detector: FaceDetector | None = None) -> None:
+                 detector: FaceDetector | None = None, diffusion: Any = None) -> None:
         self.settings = settings or Settings.from_env()
         self.lexicon = lexicon or default_lexicon()
         self.detector = detector or FaceDetector()
         self.store = OutputStore(self.settings.outputs_dir)
+        if diffusion is None and self.settings.sd_model:
+            from emojigen.diffusion.styler import DiffusionStyler  # torch is imported only on its first load
+
+            diffusion = DiffusionStyler(self.settings)
+        self.diffusion = diffusion
 
     @property
     def styles(self) -> list[str]:
@@ -147,30 +172,27 @@ class Pipeline:
     def templates(self) -> dict[str, Template]:
         return load_templates()
 
-    def warm_up(self) -> None:
-        """Load the face models and find the caption font ahead of the first request."""
+    @property
+    def lora_names(self) -> list[str]:
+        return self.diffusion.lora_names if self.diffusion is not None else []
+
+    def warm_up(self, diffusion: bool = True) -> None:
+        """Load the face models, find the caption font and (if configured) load the diffusion model ahead
+        of the first request. A model that cannot load is reported by backend_status, not raised here."""
         self.detector.load()
         find_cjk_font(self.settings.font_path)
+        if diffusion and self.diffusion is not None:
+            try:
+                self.diffusion.load()
+            except EmojigenError as exc:
+                log.error("diffusion styling unavailable: %s", exc.en)
 
-    def backend_status(self) -> dict[str, str]:
-        """Which styling backend serves requests, said plainly (a configured but unusable model is not hidden)."""
-        model = self.settings.sd_model
-        if not model:
-            return {
-                "backend": "classic",
-                "zh": "风格：经典滤镜（未配置 Stable Diffusion 模型，可设置 EMOJIGEN_SD_MODEL）",
-                "en": "Styling: classic looks (no Stable Diffusion model configured; set EMOJIGEN_SD_MODEL)",
-            }
-        return {
-            "backend": "classic",
-            "zh": f"风格：经典滤镜。已配置模型 {model}，但此版本尚不支持扩散模型风格化。",
-            "en": f"Styling: classic looks. A model is configured ({model}) but this version "
-                  "cannot run diffusion styling yet.",
-        }
+    def backend_status(self) -> dict[str, Any]:
+        return describe_backend(self.diffusion)
 
     # -- the two shared steps ------------------------------------------------------------------
 
-    def look(self, request: StickerRequest, size: int | None = None) -> Look:
+    def look(self, request: StickerRequest, size: int | None = None, seed: int = 0) -> Look:
         style = (request.style or "photo").strip().lower()
         if style not in CLASSIC_STYLES:
             raise BadInput(f"未知风格：{request.style}（可选：{', '.join(CLASSIC_STYLES)}）",
@@ -180,7 +202,21 @@ class Pipeline:
         finish = FinishOptions(size=size or self.settings.sticker_size, outline_width=request.outline_width,
                                outline_color=parse_colour(request.outline_color or "#ffffff"),
                                shadow=bool(request.shadow), caption_position=request.caption_position or "bottom")
-        return Look(style, finish, find_cjk_font(self.settings.font_path), find_emoji_font())
+        return Look(style, finish, find_cjk_font(self.settings.font_path), find_emoji_font(),
+                    self._diffusion_options(request, seed))
+
+    def _diffusion_options(self, request: StickerRequest, seed: int) -> DiffusionOptions | None:
+        wants_extras = bool(request.lora) or request.fast
+        if self.diffusion is None:
+            if wants_extras:
+                raise BadInput("LoRA 和快速模式需要 Stable Diffusion 模型，但没有配置（EMOJIGEN_SD_MODEL）。",
+                               "LoRA and fast mode need a Stable Diffusion model, and none is configured "
+                               "(EMOJIGEN_SD_MODEL).")
+            return None
+        if not request.diffusion:
+            return None
+        return make_options(request.lora, request.lora_scale, request.strength, request.steps, request.guidance,
+                            request.fast, seed)
 
     def prepare(self, request: StickerRequest, stage: Stages, work_side: int) -> Prepared:
         """Load and detect (or open the template), crop and cut out: once per photo."""
@@ -221,7 +257,11 @@ class Pipeline:
                 warnings.extend(_softened_warning(rendered.scale))
         with stage("style"):
             forced = template.slot.style if template is not None and template.slot else None
-            styled = apply_style(rendered.image, forced or look.style)
+            if look.diffusion is not None and forced is None:
+                prompt = build_prompt(expression, intensity, look.style)
+                styled = self.diffusion.restyle(rendered.image, prompt, look.diffusion, stage.step_reporter("style"))
+            else:
+                styled = apply_style(rendered.image, forced or look.style)
         with stage("finish"):
             if template is None:
                 return finish_sticker(styled, subject.alpha, caption, look.font, look.finish, look.emoji_font)
@@ -265,10 +305,10 @@ class Pipeline:
     def _make(self, request: StickerRequest, progress: ProgressCallback | None, animated: bool,
               frames: int = ANIMATION_FRAMES) -> Sticker:
         stage = Stages(progress)
-        look = self.look(request)
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+        look = self.look(request, seed=seed)
         platform = get_platform(request.platform) if request.platform else None
         text = (request.text or "").strip()[:MAX_TEXT]
-        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
         prepared = self.prepare(request, stage, work_side=self.settings.sticker_size)
         warnings = list(prepared.warnings)
         with stage("parse"):
@@ -297,7 +337,7 @@ class Pipeline:
                 files[platform_name] = exported.data
                 warnings.extend(exported.notes)
             sticker_id = self.store.new_id()
-            backend = self.backend_status()["backend"]
+            backend = "diffusion" if look.diffusion is not None else "classic"
             record = {
                 "request": {"text": text, "style": look.style, "caption": request.caption, "seed": seed,
                             "intensity": request.intensity, "template": request.template,
@@ -308,6 +348,7 @@ class Pipeline:
                 "caption": caption_text,
                 "faces_found": prepared.faces_found,
                 "backend": backend,
+                "diffusion": self._diffusion_record(look, spec) if look.diffusion is not None else None,
                 "warnings": warnings,
                 "versions": versions(),
             }
@@ -318,6 +359,13 @@ class Pipeline:
                  sum(stage.timings.values()) * 1000)
         return Sticker(sticker_id, peak, paths["sticker.png"], spec, caption_text, seed, prepared.faces_found,
                        backend, stage.timings, warnings, paths, paths.get(platform_name) if platform_name else None)
+
+
+    def _diffusion_record(self, look: Look, spec: ExpressionSpec) -> dict[str, Any]:
+        """What result.json needs to re-make or audit a diffusion sticker."""
+        prompt = build_prompt(spec.name, spec.intensity, look.style)
+        return {**self.diffusion.status(), **look.diffusion.summary(),
+                "prompt": prompt.positive, "negative_prompt": prompt.negative}
 
 
 def _softened_warning(scale: float) -> list[str]:

@@ -1,0 +1,111 @@
+"""LoRA adapters from a folder (EMOJIGEN_LORA_DIR), loaded into the pipeline through peft once each
+and switched per request with set_adapters, never reloaded from disk.
+
+The folder holds `<name>.safetensors` files or `<name>/pytorch_lora_weights.safetensors` folders (what
+diffusers' training scripts write). An adapter whose name contains "lcm" is an LCM-LoRA: it turns
+on the fast mode (LCMScheduler, 4 steps) and is applied by that mode, not picked by name.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emojigen.errors import BadInput, ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+DIFFUSERS_WEIGHT_NAME = "pytorch_lora_weights.safetensors"
+
+
+@dataclass(frozen=True)
+class LoraFile:
+    name: str
+    path: Path
+
+    @property
+    def is_lcm(self) -> bool:
+        return "lcm" in self.name.lower()
+
+
+def scan_loras(folder: str | Path | None) -> dict[str, LoraFile]:
+    """The adapters in the folder by name (reading the folder only; nothing is loaded)."""
+    if not folder:
+        return {}
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        log.warning("LoRA folder %s does not exist; no adapters", root)
+        return {}
+    found: dict[str, LoraFile] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.is_file() and entry.suffix == ".safetensors":
+            found[entry.stem] = LoraFile(entry.stem, entry)
+        elif entry.is_dir() and (entry / DIFFUSERS_WEIGHT_NAME).is_file():
+            found[entry.name] = LoraFile(entry.name, entry / DIFFUSERS_WEIGHT_NAME)
+    return found
+
+
+class AdapterSwitch:
+    """Keeps track of what is loaded into one pipeline and makes a request's adapters the active ones."""
+
+    def __init__(self, pipe: Any, files: dict[str, LoraFile]) -> None:
+        self.pipe = pipe
+        self.files = files
+        self.loaded: set[str] = set()
+        self.active: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def styles(self) -> list[str]:
+        """Adapters a user picks by name (the LCM-LoRA is used by fast mode instead)."""
+        return [name for name, f in self.files.items() if not f.is_lcm]
+
+    @property
+    def fast_adapter(self) -> str | None:
+        return next((name for name, f in self.files.items() if f.is_lcm), None)
+
+    def activate(self, adapters: tuple[tuple[str, float], ...], fast: bool) -> tuple[tuple[str, float], ...]:
+        """Make exactly these adapters (plus the LCM-LoRA in fast mode) active; returns what is active."""
+        wanted = list(adapters)
+        for name, _ in wanted:
+            if name not in self.files or self.files[name].is_lcm:
+                choices = ", ".join(self.styles) or "（无 / none）"
+                raise BadInput(f"没有名为“{name}”的 LoRA。可选：{choices}",
+                               f"There is no LoRA called {name!r}. Available: {choices}")
+        if fast:
+            if self.fast_adapter is None:
+                raise BadInput("快速模式需要 LoRA 文件夹里有 LCM-LoRA（文件名含 lcm）。",
+                               "Fast mode needs an LCM-LoRA (a file whose name contains 'lcm') in the LoRA folder.")
+            wanted.append((self.fast_adapter, 1.0))
+        target = tuple(wanted)
+        if target == self.active:
+            return target
+        for name, _ in target:
+            self._load(name)
+        if target:
+            self.pipe.enable_lora()
+            self.pipe.set_adapters([n for n, _ in target], adapter_weights=[w for _, w in target])
+        elif self.loaded:
+            self.pipe.disable_lora()  # the plain model again, exactly
+        self.active = target
+        return target
+
+    @property
+    def touches_text_encoder(self) -> bool:
+        """Whether an adapter changes the CLIP text encoder (then prompt embeddings depend on the adapters)."""
+        return bool(getattr(self.pipe.text_encoder, "peft_config", None))
+
+    def _load(self, name: str) -> None:
+        if name in self.loaded:
+            return
+        lora = self.files[name]
+        log.info("loading LoRA %s from %s", name, lora.path)
+        try:
+            self.pipe.load_lora_weights(str(lora.path.parent), weight_name=lora.path.name, adapter_name=name)
+        except Exception as exc:  # noqa: BLE001 - peft/diffusers raise many kinds; name the file either way
+            log.exception("loading LoRA %s failed", lora.path)
+            raise ModelUnavailable(f"LoRA 文件 {lora.path} 无法加载（与模型不匹配或文件已损坏）。",
+                                   f"The LoRA file {lora.path} cannot be loaded (it does not fit the model "
+                                   f"or is damaged): {str(exc).splitlines()[0][:200] if str(exc) else ''}") from exc
+        self.loaded.add(name)

@@ -1,0 +1,188 @@
+"""DiffusionStyler: the one wrapper around diffusers' StableDiffusionImg2ImgPipeline.
+
+It loads lazily, once, under a lock; restyles a warped face crop by img2img with the prompt for the
+expression and style, the request's LoRA adapters and a seeded generator; and returns a picture of
+exactly the crop's size, so the cut-out matte and the later sticker stages fit it unchanged.
+This module imports no torch at import time: the pipeline creates a styler whenever a model is
+configured, and torch is imported on the first load.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from emojigen.config import Settings
+from emojigen.diffusion.lora import AdapterSwitch, scan_loras
+from emojigen.diffusion.options import DiffusionOptions
+from emojigen.diffusion.prompts import Prompt
+from emojigen.errors import Blocked, EmojigenError, ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+StepCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Loaded:
+    pipe: Any  # StableDiffusionImg2ImgPipeline
+    device: str
+    dtype: str
+    schedulers: dict[str, Any]  # "default" and, with an LCM-LoRA, "lcm"
+    adapters: AdapterSwitch
+    seconds: float
+
+
+class DiffusionStyler:
+    def __init__(self, settings: Settings, pipe: Any = None) -> None:
+        self.settings = settings
+        self.source = settings.sd_model
+        self.lora_files = scan_loras(settings.lora_dir)
+        self._lock = threading.Lock()  # one load, and one generation at a time: adapters and scheduler are shared
+        self._loaded: Loaded | None = None
+        self._error: EmojigenError | None = None
+        self._given_pipe = pipe  # an already built pipeline (the benchmark's random-weight model)
+        self._cache = None
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    @property
+    def error(self) -> EmojigenError | None:
+        return self._error
+
+    @property
+    def lora_names(self) -> list[str]:
+        return [name for name, f in self.lora_files.items() if not f.is_lcm]
+
+    @property
+    def fast_available(self) -> bool:
+        return any(f.is_lcm for f in self.lora_files.values())
+
+    def load(self) -> Loaded:
+        """Load the model (once; a failure is remembered and raised again, naming what is wrong)."""
+        if self._loaded is not None:
+            return self._loaded
+        with self._lock:
+            if self._loaded is None:
+                if self._error is not None:
+                    raise self._error
+                try:
+                    self._loaded = self._load()
+                except EmojigenError as exc:
+                    self._error = exc
+                    raise
+        return self._loaded
+
+    def _load(self) -> Loaded:
+        import torch
+
+        from emojigen.diffusion.device import choose_device
+        from emojigen.diffusion.embeddings import PromptEmbeddingCache
+        from emojigen.diffusion.loading import load_img2img
+        from emojigen.diffusion.random_weights import lcm_scheduler
+
+        start = time.perf_counter()
+        device, dtype = choose_device(self.settings.sd_device, self.settings.sd_dtype)
+        if self._given_pipe is not None:
+            pipe = self._given_pipe.to(device, dtype)
+        else:
+            pipe = load_img2img(self.source, device, dtype, self.settings.sd_config)
+        pipe.set_progress_bar_config(disable=True)
+        if device.startswith("cuda"):
+            # SDPA attention is diffusers' default with torch 2; channels_last speeds up the UNet's convolutions.
+            pipe.unet.to(memory_format=torch.channels_last)
+            if self.settings.sd_compile:
+                pipe.unet = torch.compile(pipe.unet, mode="max-autotune", fullgraph=True)
+        schedulers = {"default": pipe.scheduler}
+        if self.fast_available:
+            schedulers["lcm"] = lcm_scheduler(pipe)
+        self._cache = PromptEmbeddingCache()
+        seconds = time.perf_counter() - start
+        log.info("Stable Diffusion %s loaded on %s (%s) in %.1f s; LoRA: %s", self.source or "(given)", device,
+                 str(dtype).removeprefix("torch."), seconds, ", ".join(self.lora_files) or "none")
+        return Loaded(pipe, device, str(dtype).removeprefix("torch."), schedulers,
+                      AdapterSwitch(pipe, self.lora_files), seconds)
+
+    # -- styling ---------------------------------------------------------------------------------
+
+    def restyle(self, rgb: np.ndarray, prompt: Prompt, options: DiffusionOptions,
+                on_step: StepCallback | None = None) -> np.ndarray:
+        """img2img on the crop; returns RGB uint8 of the same size."""
+        loaded = self.load()
+        import torch
+
+        height, width = rgb.shape[:2]
+        work = _work_size(width, height, self.settings.sd_resolution)
+        source = cv2.resize(rgb, work, interpolation=cv2.INTER_AREA if work[0] < width else cv2.INTER_CUBIC)
+        with self._lock:
+            pipe = loaded.pipe
+            active = loaded.adapters.activate(options.adapters, options.fast)
+            pipe.scheduler = loaded.schedulers["lcm" if options.fast else "default"]
+            guided = options.guidance > 1.0
+            text_state = active if loaded.adapters.touches_text_encoder else ()
+            positive, negative = self._cache.get(pipe, prompt, guided, text_state)
+            # A CPU generator gives the same noise for a seed on every device.
+            generator = torch.Generator("cpu").manual_seed(options.seed)
+            try:
+                result = pipe(prompt_embeds=positive, negative_prompt_embeds=negative,
+                              image=source.astype(np.float32) / 255.0, strength=options.strength,
+                              num_inference_steps=options.steps, guidance_scale=options.guidance,
+                              generator=generator, output_type="np",
+                              callback_on_step_end=_step_reporter(on_step, options.denoising_steps))
+            except torch.OutOfMemoryError as exc:
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                raise ModelUnavailable("显存不足，这次没有生成。请稍后再试，或调小尺寸/步数。",
+                                       "Out of GPU memory; nothing was made this time. Try again shortly, "
+                                       "or with fewer steps or a smaller size.") from exc
+        flagged = getattr(result, "nsfw_content_detected", None)
+        if flagged and any(flagged):
+            raise Blocked("模型的安全检查拦截了这张图，没有返回结果。请换一张照片或描述。",
+                          "The model's safety checker flagged this picture, so it is not returned. "
+                          "Please try another photo or description.")
+        styled = np.clip(result.images[0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        # Back to the crop's exact size: landmarks, matte and placement stay valid for the later stages.
+        return cv2.resize(styled, (width, height), interpolation=cv2.INTER_CUBIC)
+
+    @property
+    def cache(self):
+        return self._cache
+
+    def status(self) -> dict[str, Any]:
+        """What the UI and API say about the diffusion backend."""
+        info: dict[str, Any] = {"model": self.source or "(built in)", "lora": self.lora_names,
+                                "fast_mode": self.fast_available, "loaded": self.loaded}
+        if self._loaded is not None:
+            info.update(device=self._loaded.device, dtype=self._loaded.dtype,
+                        load_seconds=round(self._loaded.seconds, 1))
+        if self._error is not None:
+            info["error"] = self._error.en
+        return info
+
+
+def _work_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """The crop scaled so its long side is `long_side`, both sides multiples of 8 (the VAE's factor)."""
+    scale = long_side / max(width, height)
+    return (max(8, round(width * scale / 8) * 8), max(8, round(height * scale / 8) * 8))
+
+
+def _step_reporter(on_step: StepCallback | None, total: int):
+    if on_step is None:
+        return None
+
+    def report(pipe, step, timestep, kwargs):
+        on_step(step + 1, total)
+        return kwargs
+
+    return report

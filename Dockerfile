@@ -1,4 +1,7 @@
 # emojigen on a GPU cloud: `docker build -t emojigen . && docker run --gpus all -p 7860:7860 emojigen`
+# With Stable Diffusion styling, mount the weights and name them:
+#   docker run --gpus all -p 7860:7860 -v /srv/models:/models \
+#     -e EMOJIGEN_SD_MODEL=/models/stable-diffusion-v1-5 -e EMOJIGEN_LORA_DIR=/models/lora emojigen
 # Same steps as run.sh: torch first (here the CUDA build), then the project.
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
@@ -6,7 +9,8 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONUNBUFFERED=1 \
     EMOJIGEN_HOST=0.0.0.0 \
     EMOJIGEN_PORT=7860 \
-    EMOJIGEN_OUTPUTS_DIR=/data/outputs
+    EMOJIGEN_OUTPUTS_DIR=/data/outputs \
+    HF_HOME=/data/huggingface
 
 RUN apt-get update && apt-get install -y --no-install-recommends software-properties-common \
     && add-apt-repository -y ppa:deadsnakes/ppa && apt-get update \

@@ -54,7 +54,7 @@ case "${1:-}" in
     ensure_env test
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
-  generate|pack|templates|serve)
+  generate|pack|templates|bench|serve)
     ensure_env ""
     exec "$VENV/bin/emojigen" "$@"
     ;;

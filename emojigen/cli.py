@@ -1,4 +1,4 @@
-"""The `emojigen` command's library subcommands: generate, pack, templates.
+"""The `emojigen` command's library subcommands: generate, pack, templates, bench.
 
 `serve` is added by ui.cli, the installed entry point, because the web app lives in `ui` and the
 library never imports it."""
@@ -35,6 +35,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     gen.add_argument("--outline-color", default="#ffffff")
     gen.add_argument("--shadow", action="store_true", help="a soft drop shadow")
     gen.add_argument("--animate", action="store_true", help="animated (WebP, GIF, and the platform format)")
+    add_diffusion_arguments(gen)
     gen.add_argument("-o", "--output", type=Path, default=None,
                      help="where to write the sticker (default sticker.png; with --animate or --platform "
                           "the fitted or animated file, by its extension)")
@@ -50,10 +51,31 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     pack.add_argument("--no-captions", action="store_true")
     pack.add_argument("--animate", action="store_true", help="animated stickers in the platform's format")
     pack.add_argument("--seed", type=int, default=None)
+    add_diffusion_arguments(pack)
     pack.add_argument("-o", "--output", type=Path, default=Path("."), help="folder for the ZIP")
 
     sub.add_parser("templates", help="list the built-in templates")
+
+    from emojigen.bench import add_arguments
+
+    add_arguments(sub.add_parser("bench", help="time the pipeline's stages and img2img (plain vs fast) here"))
     return parser, sub
+
+
+def add_diffusion_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Stable Diffusion (when EMOJIGEN_SD_MODEL is set)")
+    group.add_argument("--no-diffusion", action="store_true", help="use the classic looks even with a model")
+    group.add_argument("--lora", default=None, help="LoRA adapters: 'name' or 'name:0.8,other:0.4'")
+    group.add_argument("--lora-scale", type=float, default=None, help="multiplies every adapter's weight")
+    group.add_argument("--strength", type=float, default=None, help="img2img strength, default 0.45")
+    group.add_argument("--steps", type=int, default=None, help="scheduler steps, default 20")
+    group.add_argument("--guidance", type=float, default=None, help="guidance scale, default 7")
+    group.add_argument("--fast", action="store_true", help="LCM-LoRA fast mode (4 steps)")
+
+
+def diffusion_values(args: argparse.Namespace) -> dict:
+    return {"diffusion": not args.no_diffusion, "lora": args.lora, "lora_scale": args.lora_scale,
+            "strength": args.strength, "steps": args.steps, "guidance": args.guidance, "fast": args.fast}
 
 
 def setup_logging(verbose: bool) -> None:
@@ -70,6 +92,10 @@ def run_command(args: argparse.Namespace) -> int:
             return _pack(args)
         if args.command == "templates":
             return _templates()
+        if args.command == "bench":
+            from emojigen.bench import run
+
+            return run(args)
     except EmojigenError as exc:
         print(exc.message(), file=sys.stderr)
         return 2
@@ -93,7 +119,7 @@ def _generate(args: argparse.Namespace) -> int:
     request = StickerRequest(image=args.photo, text=args.text, style=args.style, caption=args.caption, seed=args.seed,
                              intensity=args.intensity, template=args.template, platform=args.platform,
                              caption_position=args.caption_position, outline_width=args.outline_width,
-                             outline_color=args.outline_color, shadow=args.shadow)
+                             outline_color=args.outline_color, shadow=args.shadow, **diffusion_values(args))
     sticker = pipeline.animate(request) if args.animate else pipeline.run(request)
     source = sticker.platform_file or (sticker.files["animation.webp"] if args.animate else sticker.png_path)
     output = args.output or Path(f"sticker{source.suffix}")
@@ -115,7 +141,7 @@ def _pack(args: argparse.Namespace) -> int:
     pack = make_pack(pipeline, PackRequest(image=args.photo, platform=args.platform, count=args.count,
                                            expressions=args.expressions, style=args.style, template=args.template,
                                            lang=args.lang, captions=not args.no_captions, animated=args.animate,
-                                           seed=args.seed))
+                                           seed=args.seed, **diffusion_values(args)))
     args.output.mkdir(parents=True, exist_ok=True)
     output = args.output / pack.zip_path.name
     shutil.copyfile(pack.zip_path, output)

@@ -1,4 +1,4 @@
-"""The named HTTP API endpoints (/generate, /animate, /pack, /templates).
+"""The named HTTP API endpoints (/generate, /animate, /pack, /templates, /status).
 
 Each is its own event on hidden components, so that parameters have API names and defaults of
 their own (a left-out `caption` means "choose one", an empty string "no caption") and the page's
@@ -34,34 +34,53 @@ def add_api(pipeline: Pipeline) -> None:
         expressions = gr.Textbox(label="expressions", value=None)
         lang = gr.Textbox(label="lang", value="zh")
         animated = gr.Checkbox(label="animated", value=False)
-        triggers = [gr.Button(visible=False) for _ in range(4)]
+        # Diffusion styling (used when the server has a Stable Diffusion model; see /status).
+        diffusion = [gr.Checkbox(label="diffusion", value=True), gr.Textbox(label="lora", value=None),
+                     gr.Number(label="lora_scale", value=None), gr.Number(label="strength", value=None),
+                     gr.Number(label="steps", value=None, precision=0), gr.Number(label="guidance", value=None),
+                     gr.Checkbox(label="fast", value=False)]
+        triggers = [gr.Button(visible=False) for _ in range(5)]
 
     def generate(image: str | None, text: str, style: str = "photo", caption: str | None = None,
                  seed: int | None = None, intensity: float = 1.0, template: str | None = None,
                  platform: str | None = None, caption_position: str = "bottom", outline_width: int | None = None,
-                 outline_color: str = "#ffffff", shadow: bool = False, progress=gr.Progress()):
+                 outline_color: str = "#ffffff", shadow: bool = False, diffusion: bool = True,
+                 lora: str | None = None, lora_scale: float | None = None, strength: float | None = None,
+                 steps: int | None = None, guidance: float | None = None, fast: bool = False,
+                 progress=gr.Progress()):
         """Make a sticker. `image` may be left out with a character template. Returns the sticker PNG
-        (with alpha), a summary, and the file fitted to `platform` (None without one)."""
+        (with alpha), a summary, and the file fitted to `platform` (None without one). With a Stable
+        Diffusion model on the server, `lora` ("name" or "name:0.8, other:0.4"), `strength`, `steps`,
+        `guidance` and `fast` (LCM, 4 steps) tune the restyling; `diffusion=False` uses the classic looks."""
         req = sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position,
-                       outline_width, outline_color, shadow)
+                              outline_width, outline_color, shadow, diffusion=diffusion, lora=lora,
+                              lora_scale=lora_scale, strength=strength, steps=steps, guidance=guidance, fast=fast)
         result = guarded(lambda: pipeline.run(req, progress=progress_callback(progress)))
         return str(result.png_path), result.summary(), str(result.platform_file) if result.platform_file else None
 
     def animate(image: str | None, text: str, style: str = "photo", caption: str | None = None,
                 seed: int | None = None, intensity: float = 1.0, template: str | None = None,
-                platform: str | None = None, progress=gr.Progress()):
+                platform: str | None = None, diffusion: bool = True, lora: str | None = None,
+                lora_scale: float | None = None, strength: float | None = None, steps: int | None = None,
+                guidance: float | None = None, fast: bool = False, progress=gr.Progress()):
         """Make an animated sticker (neutral -> expression -> neutral). Returns the animated WebP, the
         GIF, a summary, and the file fitted to `platform` (WEBM for Telegram, APNG for LINE...)."""
-        req = sticker_request(image, text, style, caption, seed, intensity, template, platform)
+        req = sticker_request(image, text, style, caption, seed, intensity, template, platform, diffusion=diffusion,
+                              lora=lora, lora_scale=lora_scale, strength=strength, steps=steps, guidance=guidance,
+                              fast=fast)
         result = guarded(lambda: pipeline.animate(req, progress=progress_callback(progress)))
         return (str(result.files["animation.webp"]), str(result.files["animation.gif"]), result.summary(),
                 str(result.platform_file) if result.platform_file else None)
 
     def pack(image: str | None, platform: str = "wechat", count: int | None = None, expressions: str | None = None,
              style: str = "photo", template: str | None = None, lang: str = "zh", animated: bool = False,
-             seed: int | None = None, progress=gr.Progress()):
+             seed: int | None = None, diffusion: bool = True, lora: str | None = None,
+             lora_scale: float | None = None, strength: float | None = None, steps: int | None = None,
+             guidance: float | None = None, fast: bool = False, progress=gr.Progress()):
         """Make a sticker pack from one photo. Returns the ZIP (laid out for `platform`) and a summary."""
-        req = pack_request(image, platform, count, expressions, style, template, lang, animated, seed)
+        req = pack_request(image, platform, count, expressions, style, template, lang, animated, seed,
+                           diffusion=diffusion, lora=lora, lora_scale=lora_scale, strength=strength, steps=steps,
+                           guidance=guidance, fast=fast)
         result = guarded(lambda: make_pack(pipeline, req, progress=progress_callback(progress)),
                          title="无法生成表情包合集 / Cannot make this pack")
         return str(result.zip_path), result.summary()
@@ -70,16 +89,22 @@ def add_api(pipeline: Pipeline) -> None:
         """The built-in templates: name (pass it as `template`), titles, kind, whether a photo is needed."""
         return [t.describe() for t in pipeline.templates.values()]
 
+    def status():
+        """The styling backend: classic or Stable Diffusion (model, device, LoRA names, fast mode, any error)."""
+        return pipeline.backend_status()
+
     def hidden_file(label: str):
         return gr.File(label=label, visible=False)
 
     triggers[0].click(generate, [image, text, style, caption, seed, intensity, template, platform, caption_position,
-                                 outline_width, outline_color, shadow],
+                                 outline_width, outline_color, shadow, *diffusion],
                       [gr.Image(label="sticker", visible=False, type="filepath", image_mode="RGBA", format="png"),
                        gr.JSON(label="details", visible=False), hidden_file("platform_file")], api_name="generate")
-    triggers[1].click(animate, [image, text, style, caption, seed, intensity, template, platform],
+    triggers[1].click(animate, [image, text, style, caption, seed, intensity, template, platform, *diffusion],
                       [hidden_file("webp"), hidden_file("gif"), gr.JSON(label="details", visible=False),
                        hidden_file("platform_file")], api_name="animate")
-    triggers[2].click(pack, [image, platform, count, expressions, style, template, lang, animated, seed],
+    triggers[2].click(pack, [image, platform, count, expressions, style, template, lang, animated, seed,
+                             *diffusion],
                       [hidden_file("zip"), gr.JSON(label="details", visible=False)], api_name="pack")
     triggers[3].click(templates, None, gr.JSON(label="templates", visible=False), api_name="templates")
+    triggers[4].click(status, None, gr.JSON(label="status", visible=False), api_name="status")

@@ -13,6 +13,7 @@ import gradio as gr
 
 from emojigen import Pipeline
 from emojigen.assets import assets_dir
+from emojigen.diffusion.options import DEFAULT_GUIDANCE, DEFAULT_STEPS, DEFAULT_STRENGTH
 from emojigen.export import PLATFORMS
 from emojigen.pack import make_pack
 from ui.api import add_api
@@ -75,6 +76,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         outline_color = gr.ColorPicker(value="#ffffff", label="描边颜色 Outline colour")
                         shadow = gr.Checkbox(label="阴影 Shadow", value=False)
                     seed = gr.Number(label="随机种子 Seed", value=None, precision=0)
+                diffusion_inputs = diffusion_controls(pipeline)
                 platform = gr.Dropdown(platform_choices, value=NO_PLATFORM, label="平台 Platform",
                                        info="按平台限制导出 · export within the app's limits", elem_id="platform")
                 with gr.Row():
@@ -117,17 +119,18 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                              api_visibility="private")
 
         def page_request(image, template, text_value, style_value, intensity_value, caption_value,
-                         no_caption_value, position, width, colour, shadow_value, seed_value, platform_value):
+                         no_caption_value, position, width, colour, shadow_value, seed_value, platform_value,
+                         *diffusion_values):
             if no_caption_value:
                 caption_value = ""
             elif not (caption_value or "").strip():
                 caption_value = None  # an empty box means: choose a caption for me
             return sticker_request(image, text_value, style_value, caption_value, seed_value, intensity_value,
                                    template, None if platform_value == NO_PLATFORM else platform_value, position,
-                                   width, colour, shadow_value)
+                                   width, colour, shadow_value, **diffusion_settings(*diffusion_values))
 
         inputs = [photo, chosen_template, text, style, intensity, caption, no_caption, caption_position,
-                  outline_width, outline_color, shadow, seed, platform]
+                  outline_width, outline_color, shadow, seed, platform, *diffusion_inputs]
 
         def platform_button(result):
             if result.platform_file is None:
@@ -158,9 +161,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         animate.click(on_animate, inputs, outputs_animated, api_visibility="private")
 
         def on_pack(image, template, style_value, platform_value, count, lang, animated, seed_value,
-                    progress=gr.Progress()):
+                    *diffusion_values, progress=gr.Progress()):
             request = pack_request(image, "wechat" if platform_value == NO_PLATFORM else platform_value, count,
-                                   None, style_value, template, lang, animated, seed_value)
+                                   None, style_value, template, lang, animated, seed_value,
+                                   **diffusion_settings(*diffusion_values))
             result = guarded(lambda: make_pack(pipeline, request, progress=progress_callback(progress)),
                              title="无法生成表情包合集 / Cannot make this pack")
             summary = result.summary()
@@ -170,10 +174,35 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                                 interactive=True), summary, log_text(summary))
 
         make_pack_button.click(on_pack, [photo, chosen_template, style, platform, pack_count, pack_lang,
-                                         pack_animated, seed],
+                                         pack_animated, seed, *diffusion_inputs],
                                [pack_gallery, download_pack, details, stage_log], api_visibility="private")
         add_api(pipeline)
     return demo
+
+
+def diffusion_controls(pipeline: Pipeline) -> list[gr.components.Component]:
+    """The Stable Diffusion options; shown only when a model is configured (hidden, they send the defaults)."""
+    styler = pipeline.diffusion
+    with gr.Accordion("扩散模型 Stable Diffusion", open=False, visible=styler is not None, elem_id="diffusion"):
+        use = gr.Checkbox(label="用扩散模型重绘 Restyle with Stable Diffusion", value=True, elem_id="use-diffusion")
+        with gr.Row():
+            lora = gr.Dropdown(pipeline.lora_names, value=[], multiselect=True, label="LoRA",
+                               info="可多选 · several at once", elem_id="lora")
+            lora_scale = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="LoRA 权重 LoRA scale")
+        strength = gr.Slider(0.05, 1.0, value=DEFAULT_STRENGTH, step=0.05, label="重绘强度 Strength",
+                             info="越小越像本人 · lower keeps the person more recognisable", elem_id="strength")
+        with gr.Row():
+            steps = gr.Slider(1, 50, value=DEFAULT_STEPS, step=1, label="步数 Steps")
+            guidance = gr.Slider(0.0, 15.0, value=DEFAULT_GUIDANCE, step=0.5, label="引导系数 Guidance")
+        fast = gr.Checkbox(label="快速模式 Fast (LCM, 4 步 steps)", value=False,
+                           interactive=bool(styler and styler.fast_available), elem_id="fast")
+    return [use, lora, lora_scale, strength, steps, guidance, fast]
+
+
+def diffusion_settings(use, lora, lora_scale, strength, steps, guidance, fast) -> dict:
+    """Page values -> request fields. Fast mode picks its own steps and guidance."""
+    return {"diffusion": use, "lora": list(lora or []), "lora_scale": lora_scale, "strength": strength,
+            "steps": None if fast else steps, "guidance": None if fast else guidance, "fast": fast}
 
 
 def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:

@@ -42,17 +42,32 @@ def log_text(summary: dict) -> str:
     return "\n".join(lines + [f"! {w}" for w in summary["warnings"]])
 
 
+def optional_float(value) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
+def diffusion_fields(lora=None, lora_scale=None, strength=None, steps=None, guidance=None, fast=False,
+                     diffusion=True) -> dict:
+    """The diffusion settings shared by sticker and pack requests ("" and None mean: the default)."""
+    return {"lora": lora or None, "lora_scale": optional_float(lora_scale), "strength": optional_float(strength),
+            "steps": optional_int(steps), "guidance": optional_float(guidance), "fast": bool(fast),
+            "diffusion": True if diffusion is None else bool(diffusion)}
+
+
 def sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position="bottom",
-                    outline_width=None, outline_color="#ffffff", shadow=False) -> StickerRequest:
+                    outline_width=None, outline_color="#ffffff", shadow=False, **diffusion) -> StickerRequest:
     """One place that turns Gradio values (None, "", floats for ints) into a request, for the page and the API."""
     return StickerRequest(image=image or None, text=text or "", style=style or "photo", caption=caption,
                           seed=optional_int(seed), intensity=1.0 if intensity is None else float(intensity),
                           template=template or None, platform=platform or None,
                           caption_position=caption_position or "bottom", outline_width=optional_int(outline_width),
-                          outline_color=outline_color or "#ffffff", shadow=bool(shadow))
+                          outline_color=outline_color or "#ffffff", shadow=bool(shadow),
+                          **diffusion_fields(**diffusion))
 
 
-def pack_request(image, platform, count, expressions, style, template, lang, animated, seed) -> PackRequest:
+def pack_request(image, platform, count, expressions, style, template, lang, animated, seed,
+                 **diffusion) -> PackRequest:
     return PackRequest(image=image or None, platform=platform or "wechat", count=optional_int(count),
                        expressions=expressions or None, style=style or "photo", template=template or None,
-                       lang=lang or "zh", animated=bool(animated), seed=optional_int(seed))
+                       lang=lang or "zh", animated=bool(animated), seed=optional_int(seed),
+                       **diffusion_fields(**diffusion))

@@ -103,7 +103,7 @@ class DiffusionStyler:
             # SDPA attention is diffusers' default with torch 2; channels_last speeds up the UNet's convolutions.
             pipe.unet.to(memory_format=torch.channels_last)
             if self.settings.sd_compile:
-                pipe.unet = torch.compile(pipe.unet, mode="max-autotune", fullgraph=True)
+                pipe.unet = torch.compile(pipe.unet, fullgraph=True)  # recompiles when the LoRA set changes
         schedulers = {"default": pipe.scheduler}
         if self.fast_available:
             schedulers["lcm"] = lcm_scheduler(pipe)

@@ -35,13 +35,21 @@ def test_api_parameters_are_named_and_ordered(client):
     params = info["named_endpoints"]["/generate"]["parameters"]
     assert [p["parameter_name"] for p in params] == [
         "image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
-        "outline_width", "outline_color", "shadow"]
+        "outline_width", "outline_color", "shadow", "diffusion", "lora", "lora_scale", "strength", "steps",
+        "guidance", "fast"]
     assert params[2]["parameter_default"] == "photo"
     assert params[5]["parameter_default"] == 1.0
     # UI plumbing is not part of the API.
-    assert sorted(info["named_endpoints"]) == ["/animate", "/generate", "/pack", "/templates"]
+    assert sorted(info["named_endpoints"]) == ["/animate", "/generate", "/pack", "/status", "/templates"]
     pack = info["named_endpoints"]["/pack"]["parameters"]
     assert [p["parameter_name"] for p in pack][:4] == ["image", "platform", "count", "expressions"]
+
+
+def test_status_says_the_classic_looks_serve_without_a_model(client):
+    status = client.predict(api_name="/status")
+    assert status["backend"] == "classic" and "EMOJIGEN_SD_MODEL" in status["en"]
+    with pytest.raises(Exception, match="need a Stable Diffusion model"):
+        client.predict(image=None, text="开心", template="mochi", lora="inky", api_name="/generate")
 
 
 def test_intensity_zero_keeps_the_face_and_is_reported(client, photos):

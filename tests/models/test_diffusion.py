@@ -207,3 +207,12 @@ def test_torch_is_imported_only_when_a_model_is_configured(tiny_sd):
     for model in ("", str(tiny_sd.folder)):
         out = subprocess.run([sys.executable, "-c", code, model], capture_output=True, text=True, check=True)
         assert out.stdout.split() == ["False", "False"]  # even configured, torch waits for the first load
+
+
+def test_the_bench_command_runs(tmp_path):
+    """Not a timing test: the command a user runs to measure this machine must work end to end."""
+    out = subprocess.run([sys.executable, "-m", "ui.cli", "bench", "--model", "tiny", "--size", "64",
+                          "--repeats", "1"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "classic pipeline" in out.stdout and "ratio plain / fast" in out.stdout
+    assert "whole pipeline with fast diffusion styling" in out.stdout

@@ -1,0 +1,59 @@
+"""/generate and /status through gradio_client, with the tiny model configured on the server."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from emojigen import Pipeline, Settings
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def client(tiny_sd, tmp_path_factory):
+    from ui.app import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(port=port, outputs_dir=tmp_path_factory.mktemp("diffusion-outputs"),
+                        sd_model=str(tiny_sd.folder), lora_dir=str(tiny_sd.lora_dir), sd_resolution=64,
+                        sticker_size=128)
+    demo = launch(Pipeline(settings), prevent_thread_lock=True, quiet=True)
+    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    demo.close()
+
+
+def test_status_lists_the_model_and_its_adapters(client, tiny_sd):
+    status = client.predict(api_name="/status")
+    assert status["backend"] == "diffusion" and status["model"] == str(tiny_sd.folder)
+    assert status["lora"] == ["glow", "inky"] and status["fast_mode"] is True
+
+
+def test_generate_restyles_with_lora_and_is_reproducible(client, photos):
+    def make(**extra):
+        path, details, _ = client.predict(image=handle_file(str(photos["face"])), text="开心", caption="", seed=4,
+                                          api_name="/generate", **extra)
+        return np.asarray(Image.open(path)), details
+
+    with_lora, details = make(lora="inky:0.7", strength=0.5, steps=4)
+    assert details["backend"] == "diffusion" and with_lora.shape == (128, 128, 4)
+    again, _ = make(lora="inky:0.7", strength=0.5, steps=4)
+    plain, _ = make(strength=0.5, steps=4)
+    classic, classic_details = make(diffusion=False)
+    assert np.array_equal(with_lora, again)
+    assert not np.array_equal(with_lora, plain) and classic_details["backend"] == "classic"
+    fast, fast_details = make(fast=True)
+    assert fast_details["backend"] == "diffusion"
+
+
+def test_unknown_lora_is_a_clear_error_and_the_server_keeps_serving(client, photos):
+    with pytest.raises(Exception, match="There is no LoRA called 'nope'"):
+        client.predict(image=handle_file(str(photos["face"])), text="开心", lora="nope", api_name="/generate")
+    _, details, _ = client.predict(image=handle_file(str(photos["face"])), text="开心", api_name="/generate")
+    assert details["backend"] == "diffusion"

@@ -1,8 +1,9 @@
-"""Shared fixtures: real photos (scikit-image's, and those fetched by photo_library) and a pipeline."""
+"""Shared fixtures: real photos (scikit-image's, and those fetched by photo_library), a pipeline, a browser."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,23 @@ from PIL import Image
 from emojigen import Pipeline, Settings
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots and stickers to look at after a run
+CHROMIUM = os.environ.get("EMOJIGEN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium package")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -38,14 +38,13 @@ Upload a face photo (or pick a template), type how you feel, and get stickers, a
 
 
 def build_demo(pipeline: Pipeline) -> gr.Blocks:
-    status = pipeline.backend_status()
     style_choices = [(STYLE_LABELS.get(s, s), s) for s in pipeline.styles]
     templates = list(pipeline.templates.values())
     platform_choices = [("不指定 None", NO_PLATFORM)] + [(p.title, p.name) for p in PLATFORMS.values()]
 
     with gr.Blocks(title="emojigen 表情包生成器") as demo:
         gr.Markdown(INTRO)
-        gr.Markdown(f"**{status['zh']}**<br>{status['en']}", elem_id="backend-status")
+        backend_status = gr.Markdown(status_text(pipeline), elem_id="backend-status")
         chosen_template = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1):
@@ -106,7 +105,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                               elem_id="pack-gallery")
                     download_pack = gr.DownloadButton("下载 ZIP", value=None, interactive=False,
                                                       elem_id="download-pack")
-                details = gr.JSON(label="详情 Details")
+                details = gr.JSON(label="详情 Details", elem_id="details")
                 stage_log = gr.Textbox(label="处理日志 Processing log", lines=8, interactive=False, elem_id="log")
 
         def pick_template(evt: gr.SelectData):
@@ -176,8 +175,15 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         make_pack_button.click(on_pack, [photo, chosen_template, style, platform, pack_count, pack_lang,
                                          pack_animated, seed, *diffusion_inputs],
                                [pack_gallery, download_pack, details, stage_log], api_visibility="private")
+        # The model loads in the background after start: each page shows the status as it is now.
+        demo.load(lambda: status_text(pipeline), None, backend_status, api_visibility="private")
         add_api(pipeline)
     return demo
+
+
+def status_text(pipeline: Pipeline) -> str:
+    status = pipeline.backend_status()
+    return f"**{status['zh']}**<br>{status['en']}"
 
 
 def diffusion_controls(pipeline: Pipeline) -> list[gr.components.Component]:

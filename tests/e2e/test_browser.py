@@ -1,31 +1,10 @@
 """A real Chromium (Debian's package) driven by playwright: upload, generate, download, screenshot."""
 
-import os
-import shutil
-
 import numpy as np
 import pytest
 from PIL import Image
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("EMOJIGEN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium package")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_upload_generate_download(browser, app_url, photos, artifacts_dir, tmp_path):

@@ -57,3 +57,25 @@ def test_unknown_lora_is_a_clear_error_and_the_server_keeps_serving(client, phot
         client.predict(image=handle_file(str(photos["face"])), text="开心", lora="nope", api_name="/generate")
     _, details, _ = client.predict(image=handle_file(str(photos["face"])), text="开心", api_name="/generate")
     assert details["backend"] == "diffusion"
+
+
+@pytest.mark.browser
+def test_the_page_offers_lora_and_restyles(browser, client, photos, artifacts_dir):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page.goto(client.src)
+    page.wait_for_selector("#generate", timeout=30_000)
+    assert "Stable Diffusion img2img" in page.inner_text("#backend-status")
+    page.click("#diffusion button, #diffusion .label-wrap")
+    page.click("#lora input")
+    page.get_by_role("option", name="inky").click()
+    page.keyboard.press("Escape")
+    page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
+    page.wait_for_selector("#photo img", timeout=30_000)
+    page.locator("#text textarea, #text input").first.fill("开心")
+    page.click("#generate")
+    page.wait_for_selector("#sticker img", timeout=60_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "browser_diffusion.png"), full_page=True)
+    details = page.inner_text("#details")
+    assert "diffusion" in details and "classic" not in details
+    page.close()

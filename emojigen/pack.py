@@ -159,7 +159,8 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
         if progress:
             progress("finish", 0.2 + 0.7 * (i - 1) / len(members))
         if request.animated:
-            frames = [pipeline.render(prepared, member.expression, k, look, member.caption, stage)
+            frames = [pipeline.render(prepared, member.expression, k, look, member.caption, stage,
+                                      peak=member.intensity)
                       for k in intensity_curve(ANIMATION_FRAMES, member.intensity)]
             previews.append(frames[ANIMATION_FRAMES // 2])
             with stage("export"):

@@ -248,8 +248,9 @@ class Pipeline:
         return spec
 
     def render(self, prepared: Prepared, expression: str, intensity: float, look: Look, caption: str,
-               stage: Stages, warnings: list[str] | None = None) -> np.ndarray:
-        """One finished RGBA sticker: the expression drawn on the prepared subject."""
+               stage: Stages, warnings: list[str] | None = None, peak: float | None = None) -> np.ndarray:
+        """One finished RGBA sticker: the expression drawn on the prepared subject. `peak`: an animation
+        frame's full intensity, so every frame is restyled with the same prompt (no jumps between them)."""
         subject, template = prepared.subject, prepared.template
         with stage("warp"):
             rendered = render_expression(subject.image, subject.landmarks, expression, intensity)
@@ -258,7 +259,7 @@ class Pipeline:
         with stage("style"):
             forced = template.slot.style if template is not None and template.slot else None
             if look.diffusion is not None and forced is None:
-                prompt = build_prompt(expression, intensity, look.style)
+                prompt = build_prompt(expression, intensity if peak is None else peak, look.style)
                 styled = self.diffusion.restyle(rendered.image, prompt, look.diffusion, stage.step_reporter("style"))
             else:
                 styled = apply_style(rendered.image, forced or look.style)
@@ -317,7 +318,7 @@ class Pipeline:
         if animated:
             curve = intensity_curve(frames, spec.intensity)
             images = [self.render(prepared, spec.name, k, look, caption_text, stage,
-                                  warnings if k == max(curve) else None) for k in curve]
+                                  warnings if k == max(curve) else None, peak=spec.intensity) for k in curve]
             peak = images[int(np.argmax(curve))]
         else:
             images = [self.render(prepared, spec.name, spec.intensity, look, caption_text, stage, warnings)]

@@ -216,3 +216,11 @@ def test_the_bench_command_runs(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "classic pipeline" in out.stdout and "ratio plain / fast" in out.stdout
     assert "whole pipeline with fast diffusion styling" in out.stdout
+
+
+def test_an_animation_restyles_every_frame_with_one_prompt(tiny_sd, tmp_path):
+    pipeline = Pipeline(settings_for(tiny_sd, tmp_path))
+    sticker = pipeline.animate(StickerRequest(template="mochi", text="大笑", seed=1, strength=0.5, steps=2), frames=4)
+    assert sticker.backend == "diffusion" and "animation.webp" in sticker.files
+    cache = pipeline.diffusion.cache
+    assert (cache.misses, cache.hits) == (1, 3)  # neutral to full: one prompt, so no jumps between frames

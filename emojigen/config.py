@@ -13,6 +13,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     outputs_dir: Path = Path("outputs")
+    db_path: str = ""  # the SQLite history and ratings; empty: <outputs_dir>/history.sqlite
     sticker_size: int = 512
     # A Stable Diffusion model (local folder, .safetensors file or hub id). Empty: classic styles only.
     sd_model: str = ""

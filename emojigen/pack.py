@@ -20,14 +20,14 @@ import numpy as np
 from emojigen.errors import BadInput
 from emojigen.export import export_animated, export_static, get_platform
 from emojigen.export.fit import EXTENSIONS
-from emojigen.export.formats import encode_jpeg
+from emojigen.export.formats import encode_jpeg, encode_png
 from emojigen.export.platforms import Extra, Limits, Platform
 from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import EXPRESSIONS
 from emojigen.image_input import ImageSource
 from emojigen.pipeline import ANIMATION_FRAME_MS, ANIMATION_FRAMES, Pipeline, Stages, StickerRequest
+from emojigen.records import result_record, source_file
 from emojigen.sticker.compose import fit_into
-from emojigen.store import versions
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class PackRequest:
     steps: int | None = None
     guidance: float | None = None
     fast: bool = False
+    session: str = ""  # who asked, for the history
 
 
 @dataclass(frozen=True)
@@ -185,13 +186,18 @@ def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
         files["manifest.json"] = _manifest(platform, members, sticker_names, request).encode("utf-8")
         pack_id = pipeline.store.new_id()
         archive = _zip(files)
-        record = {"request": {"platform": platform.name, "count": len(members), "style": look.style,
-                              "template": request.template, "animated": request.animated, "seed": seed},
-                  "backend": "diffusion" if look.diffusion is not None else "classic",
-                  "diffusion": look.diffusion.summary() if look.diffusion is not None else None,
-                  "stickers": [vars(m) for m in members], "faces_found": prepared.faces_found,
-                  "warnings": warnings, "versions": versions()}
-        paths = pipeline.store.save(pack_id, {f"pack-{platform.name}.zip": archive}, record)
+    saved = {f"pack-{platform.name}.zip": archive, "preview.png": encode_png(previews[0])}
+    source = source_file(request.image, prepared.source)
+    if source is not None:
+        saved[source[0]] = source[1]
+    record = result_record(request, kind="pack", source=source and source[0], seed=seed, style=look.style,
+                           backend="diffusion" if look.diffusion is not None else "classic",
+                           diffusion=look.diffusion.summary() if look.diffusion is not None else None,
+                           timings=stage.timings, warnings=warnings, stickers=[vars(m) for m in members],
+                           faces_found=prepared.faces_found)
+    paths = pipeline.store.save(pack_id, saved, record)
+    pipeline.remember(pack_id, "pack", record, request.session, f"{len(members)} × {platform.name}", "",
+                      paths["preview.png"], warnings)
     log.info("pack %s: %d %s stickers, %d ms", pack_id, len(members), platform.name,
              sum(stage.timings.values()) * 1000)
     return Pack(pack_id, paths[f"pack-{platform.name}.zip"], platform.name, members, stage.timings,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,14 +30,16 @@ from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
 from emojigen.expression.render import render_expression
 from emojigen.face import FaceDetector
 from emojigen.face.quality import face_quality_warnings
+from emojigen.history import History
 from emojigen.image_input import ImageSource, load_image
+from emojigen.records import result_record, source_file
 from emojigen.sticker import caption as captions
 from emojigen.sticker.emoji import find_emoji_font
 from emojigen.sticker.finish import FinishOptions, finish_artwork, finish_sticker, parse_colour
 from emojigen.sticker.fonts import find_cjk_font
 from emojigen.sticker.subject import Subject, prepare_subject, subject_from_cutout
 from emojigen.sticker.templates import Template, compose_in_slot, get_template, load_templates
-from emojigen.store import OutputStore, versions
+from emojigen.store import OutputStore
 from emojigen.style import CLASSIC_STYLES, apply_style
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,7 @@ class StickerRequest:
     steps: int | None = None
     guidance: float | None = None
     fast: bool = False  # LCM-LoRA, 4 steps
+    session: str = ""  # who asked (the web page's session), for the history
 
 
 @dataclass
@@ -114,6 +118,7 @@ class Prepared:
     faces_found: int  # 0 for a drawn character
     template: Template | None
     warnings: tuple[str, ...]
+    source: np.ndarray | None = None  # the photo as loaded (kept with the result so it can be made again)
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,7 @@ class Pipeline:
         self.lexicon = lexicon or default_lexicon()
         self.detector = detector or FaceDetector()
         self.store = OutputStore(self.settings.outputs_dir)
+        self.history = History(self.settings.db_path or self.settings.outputs_dir / "history.sqlite")
         if diffusion is None and self.settings.sd_model:
             from emojigen.diffusion.styler import DiffusionStyler  # torch is imported only on its first load
 
@@ -237,7 +243,7 @@ class Pipeline:
                 warnings.insert(0, f"照片里有 {detection.count} 张脸，用了最大的那张。 / "
                                    f"{detection.count} faces found; the largest one was used.")
             subject = prepare_subject(rgb, detection.face.landmarks, work_side)
-        return Prepared(subject, detection.count, template, tuple(warnings))
+        return Prepared(subject, detection.count, template, tuple(warnings), rgb)
 
     def parse(self, text: str, intensity: float, warnings: list[str]) -> ExpressionSpec:
         spec = self.lexicon.parse(text, scale=intensity)
@@ -337,23 +343,21 @@ class Pipeline:
                 platform_name = f"{platform.name}.{exported.extension}"
                 files[platform_name] = exported.data
                 warnings.extend(exported.notes)
-            sticker_id = self.store.new_id()
-            backend = "diffusion" if look.diffusion is not None else "classic"
-            record = {
-                "request": {"text": text, "style": look.style, "caption": request.caption, "seed": seed,
-                            "intensity": request.intensity, "template": request.template,
-                            "platform": request.platform, "animated": animated,
-                            "caption_position": look.finish.caption_position},
-                "expression": {"name": spec.name, "intensity": spec.intensity, "understood": spec.understood,
-                               "matched": list(spec.matched)},
-                "caption": caption_text,
-                "faces_found": prepared.faces_found,
-                "backend": backend,
-                "diffusion": self._diffusion_record(look, spec) if look.diffusion is not None else None,
-                "warnings": warnings,
-                "versions": versions(),
-            }
-            paths = self.store.save(sticker_id, files, record)
+        sticker_id = self.store.new_id()
+        backend = "diffusion" if look.diffusion is not None else "classic"
+        kind = "animation" if animated else "sticker"
+        source = source_file(request.image, prepared.source)
+        if source is not None:
+            files[source[0]] = source[1]
+        record = result_record(
+            request, kind=kind, source=source and source[0], seed=seed, style=look.style, backend=backend,
+            diffusion=self._diffusion_record(look, spec) if look.diffusion is not None else None,
+            timings=stage.timings, warnings=warnings, caption=caption_text, faces_found=prepared.faces_found,
+            expression={"name": spec.name, "intensity": spec.intensity, "understood": spec.understood,
+                        "matched": list(spec.matched)})
+        paths = self.store.save(sticker_id, files, record)
+        self.remember(sticker_id, kind, record, request.session, spec.name, caption_text, paths["sticker.png"],
+                      warnings)
         if progress:
             progress("done", 1.0)
         log.info("sticker %s: %s %.2f, %d ms in all", sticker_id, spec.name, spec.intensity,
@@ -361,6 +365,18 @@ class Pipeline:
         return Sticker(sticker_id, peak, paths["sticker.png"], spec, caption_text, seed, prepared.faces_found,
                        backend, stage.timings, warnings, paths, paths.get(platform_name) if platform_name else None)
 
+
+    def remember(self, result_id: str, kind: str, record: dict[str, Any], session: str, expression: str,
+                 caption: str, preview: Path, warnings: list[str]) -> None:
+        """Add a result to the history. The files are already saved: a database problem is logged and
+        reported as a warning, never turned into a lost sticker."""
+        try:
+            self.history.add(result_id, kind, record["request"], session=session, expression=expression,
+                             style=record["request"]["style"], backend=record["backend"], caption=caption,
+                             preview=str(preview))
+        except sqlite3.Error:
+            log.exception("could not add %s to the history", result_id)
+            warnings.append("已保存，但未能记入历史。 / Saved, but it could not be added to the history.")
 
     def _diffusion_record(self, look: Look, spec: ExpressionSpec) -> dict[str, Any]:
         """What result.json needs to re-make or audit a diffusion sticker."""

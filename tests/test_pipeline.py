@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emojigen import BadInput, NoFace, StickerRequest
+from emojigen import BadInput, NoFace, Pipeline, Settings, StickerRequest
 
 
 def test_sticker_from_a_real_photo(pipeline, photos, artifacts_dir):
@@ -103,3 +103,22 @@ def test_bad_outline_and_caption_options_are_clear_errors(pipeline, photos):
         pipeline.run(StickerRequest(image=photos["face"], outline_color="not-a-colour"))
     with pytest.raises(BadInput, match="caption position"):
         pipeline.run(StickerRequest(image=photos["face"], caption_position="middle"))
+
+
+def test_every_result_is_saved_with_what_it_needs_to_be_made_again(tmp_path, astronaut):
+    pipeline = Pipeline(Settings(outputs_dir=tmp_path / "out", db_path=str(tmp_path / "db" / "h.sqlite")))
+    sticker = pipeline.run(StickerRequest(image=astronaut, text="开心", style="cartoon", seed=5, shadow=True,
+                                          session="abc"))
+    folder = sticker.png_path.parent
+    record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    assert record["kind"] == "sticker" and record["request"]["source"] == "source.png"  # an array: kept losslessly
+    assert (folder / "source.png").is_file() and record["request"]["shadow"] is True
+    assert record["request"]["seed"] == 5 and record["request"]["style"] == "cartoon"
+    assert set(record["timings_ms"]) == {"load", "detect", "parse", "warp", "style", "finish", "export"}
+    assert record["expression"]["name"] == "happy" and "dlib" in record["versions"]
+    # Made again from the record alone: the same picture.
+    again = pipeline.run(StickerRequest(image=folder / "source.png", **{
+        k: v for k, v in record["request"].items() if k not in ("source", "session")}))
+    assert np.array_equal(again.image, sticker.image) and again.caption == sticker.caption
+    (entry,) = pipeline.history.recent(session="abc")
+    assert entry["id"] == sticker.id and entry["expression"] == "happy" and entry["style"] == "cartoon"

@@ -1,0 +1,46 @@
+"""What is written to result.json and to the history database for each result: the whole request
+(so it can be made again), what was understood, what was used, how long each stage took, versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from emojigen.store import versions
+
+
+def source_file(image: Any, loaded: np.ndarray | None) -> tuple[str, bytes] | None:
+    """The photo to keep beside the result so it can be made again: the uploaded file's own bytes
+    when there is a file (re-decoding them gives the very same pixels), else a lossless PNG."""
+    if loaded is None:
+        return None
+    if isinstance(image, (str, Path)) and Path(image).is_file():
+        suffix = Path(image).suffix.lower() if Path(image).suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") \
+            else ".img"
+        return f"source{suffix}", Path(image).read_bytes()
+    if isinstance(image, bytes):
+        return "source.img", image
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(loaded[..., :3]), "RGB").save(buffer, format="PNG")
+    return "source.png", buffer.getvalue()
+
+
+def request_fields(request: Any, source: str | None) -> dict[str, Any]:
+    """Every field of a StickerRequest or PackRequest; the image is the name of the kept source file."""
+    fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request) if f.name != "image"}
+    fields["source"] = source
+    return fields
+
+
+def result_record(request: Any, *, kind: str, source: str | None, seed: int, style: str, backend: str,
+                  diffusion: dict | None, timings: dict[str, float], warnings: list[str],
+                  **details: Any) -> dict[str, Any]:
+    return {"kind": kind, "request": {**request_fields(request, source), "seed": seed, "style": style}, **details,
+            "backend": backend, "diffusion": diffusion,
+            "timings_ms": {stage: round(seconds * 1000, 1) for stage, seconds in timings.items()},
+            "warnings": warnings, "versions": versions()}

@@ -1,4 +1,4 @@
-"""The named HTTP API endpoints (/generate, /animate, /pack, /templates, /status).
+"""The named HTTP API endpoints (/generate, /animate, /pack, /templates, /status, /rate, /history, /stats).
 
 Each is its own event on hidden components, so that parameters have API names and defaults of
 their own (a left-out `caption` means "choose one", an empty string "no caption") and the page's
@@ -39,7 +39,11 @@ def add_api(pipeline: Pipeline) -> None:
                      gr.Number(label="lora_scale", value=None), gr.Number(label="strength", value=None),
                      gr.Number(label="steps", value=None, precision=0), gr.Number(label="guidance", value=None),
                      gr.Checkbox(label="fast", value=False)]
-        triggers = [gr.Button(visible=False) for _ in range(5)]
+        result_id = gr.Textbox(label="result_id")
+        stars = gr.Number(label="stars", precision=0)
+        session = gr.Textbox(label="session", value=None)
+        limit = gr.Number(label="limit", value=20, precision=0)
+        triggers = [gr.Button(visible=False) for _ in range(8)]
 
     def generate(image: str | None, text: str, style: str = "photo", caption: str | None = None,
                  seed: int | None = None, intensity: float = 1.0, template: str | None = None,
@@ -93,6 +97,20 @@ def add_api(pipeline: Pipeline) -> None:
         """The styling backend: classic or Stable Diffusion (model, device, LoRA names, fast mode, any error)."""
         return pipeline.backend_status()
 
+    def rate(result_id: str, stars: int):
+        """Rate a result (a sticker, animation or pack, by the `id` in its details) 1 to 5 stars.
+        Returns the history entry with its rating."""
+        return public(guarded(lambda: pipeline.history.rate(result_id, stars), title="无法评分 / Cannot rate"))
+
+    def history(session: str | None = None, limit: int = 20):
+        """Recent results, newest first (one page session's when `session` is given): id, kind, time,
+        expression, style, backend, caption, stars, and the request that made it."""
+        return [public(entry) for entry in pipeline.history.recent(session=session or None, limit=limit or 20)]
+
+    def stats():
+        """Per expression and style: how many were made, how many rated, the average stars."""
+        return pipeline.history.stats()
+
     def hidden_file(label: str):
         return gr.File(label=label, visible=False)
 
@@ -108,3 +126,11 @@ def add_api(pipeline: Pipeline) -> None:
                       [hidden_file("zip"), gr.JSON(label="details", visible=False)], api_name="pack")
     triggers[3].click(templates, None, gr.JSON(label="templates", visible=False), api_name="templates")
     triggers[4].click(status, None, gr.JSON(label="status", visible=False), api_name="status")
+    triggers[5].click(rate, [result_id, stars], gr.JSON(label="rated", visible=False), api_name="rate")
+    triggers[6].click(history, [session, limit], gr.JSON(label="history", visible=False), api_name="history")
+    triggers[7].click(stats, None, gr.JSON(label="stats", visible=False), api_name="stats")
+
+
+def public(entry: dict) -> dict:
+    """A history entry without the server's file paths."""
+    return {key: value for key, value in entry.items() if key != "preview"}

@@ -55,19 +55,20 @@ def diffusion_fields(lora=None, lora_scale=None, strength=None, steps=None, guid
 
 
 def sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position="bottom",
-                    outline_width=None, outline_color="#ffffff", shadow=False, **diffusion) -> StickerRequest:
+                    outline_width=None, outline_color="#ffffff", shadow=False, session="",
+                    **diffusion) -> StickerRequest:
     """One place that turns Gradio values (None, "", floats for ints) into a request, for the page and the API."""
     return StickerRequest(image=image or None, text=text or "", style=style or "photo", caption=caption,
                           seed=optional_int(seed), intensity=1.0 if intensity is None else float(intensity),
                           template=template or None, platform=platform or None,
                           caption_position=caption_position or "bottom", outline_width=optional_int(outline_width),
-                          outline_color=outline_color or "#ffffff", shadow=bool(shadow),
+                          outline_color=outline_color or "#ffffff", shadow=bool(shadow), session=session or "",
                           **diffusion_fields(**diffusion))
 
 
-def pack_request(image, platform, count, expressions, style, template, lang, animated, seed,
+def pack_request(image, platform, count, expressions, style, template, lang, animated, seed, session="",
                  **diffusion) -> PackRequest:
     return PackRequest(image=image or None, platform=platform or "wechat", count=optional_int(count),
                        expressions=expressions or None, style=style or "photo", template=template or None,
-                       lang=lang or "zh", animated=bool(animated), seed=optional_int(seed),
+                       lang=lang or "zh", animated=bool(animated), seed=optional_int(seed), session=session or "",
                        **diffusion_fields(**diffusion))

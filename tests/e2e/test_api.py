@@ -40,7 +40,8 @@ def test_api_parameters_are_named_and_ordered(client):
     assert params[2]["parameter_default"] == "photo"
     assert params[5]["parameter_default"] == 1.0
     # UI plumbing is not part of the API.
-    assert sorted(info["named_endpoints"]) == ["/animate", "/generate", "/pack", "/status", "/templates"]
+    assert sorted(info["named_endpoints"]) == ["/animate", "/generate", "/history", "/pack", "/rate", "/stats",
+                                               "/status", "/templates"]
     pack = info["named_endpoints"]["/pack"]["parameters"]
     assert [p["parameter_name"] for p in pack][:4] == ["image", "platform", "count", "expressions"]
 
@@ -103,3 +104,29 @@ def test_templates_pack_and_animate_endpoints(client, photos):
 
     with pytest.raises(Exception, match="8/16/24"):
         client.predict(image=handle_file(str(photos["face"])), platform="wechat", count=5, api_name="/pack")
+
+
+def test_rate_history_and_stats(client, photos):
+    _, made, _ = client.predict(image=handle_file(str(photos["face"])), text="震惊", style="sketch", seed=2,
+                                api_name="/generate")
+    rated = client.predict(result_id=made["id"], stars=4, api_name="/rate")
+    assert rated["id"] == made["id"] and rated["stars"] == 4 and rated["request"]["text"] == "震惊"
+    assert "preview" not in rated  # no server paths in the API
+    recent = client.predict(limit=5, api_name="/history")
+    assert recent[0]["id"] == made["id"] and recent[0]["stars"] == 4 and recent[0]["expression"] == "surprised"
+    stats = client.predict(api_name="/stats")
+    row = next(s for s in stats if s["expression"] == "surprised" and s["style"] == "sketch")
+    assert row["rated"] >= 1 and 1 <= row["average"] <= 5
+    with pytest.raises(Exception, match="1 to 5 stars"):
+        client.predict(result_id=made["id"], stars=9, api_name="/rate")
+    with pytest.raises(Exception, match="no result with the id"):
+        client.predict(result_id="nope", stars=3, api_name="/rate")
+    assert client.predict(result_id=made["id"], stars=5, api_name="/rate")["stars"] == 5  # still serving
+
+
+def test_batch_jobs_with_submit(client, photos):
+    """What the README shows for batch work: several jobs in flight, results collected as they finish."""
+    jobs = [client.submit(image=handle_file(str(photos["face"])), text=feeling, seed=1, api_name="/generate")
+            for feeling in ("开心", "生气", "哭")]
+    expressions = [job.result(timeout=120)[1]["expression"] for job in jobs]
+    assert expressions == ["happy", "angry", "cry"]

@@ -61,9 +61,10 @@ def test_template_animation_and_pack(browser, app_url, photos, artifacts_dir, tm
     page.screenshot(path=str(artifacts_dir / "browser_template.png"), full_page=True)
 
     # An animated sticker of the uploaded photo, fitted to Telegram.
-    page.click("text=不用模板 No template")
+    page.click("#clear-template")
     page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
     page.wait_for_selector("#photo img", timeout=30_000)
+    page.click("#advanced button, #advanced .label-wrap")
     page.locator("#platform input").first.click()
     page.get_by_role("option", name="Telegram").click()
     page.click("#animate")
@@ -79,6 +80,7 @@ def test_template_animation_and_pack(browser, app_url, photos, artifacts_dir, tm
     assert saved.suffix == ".webm" and saved.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # a Matroska/WEBM file
 
     # A pack for Telegram, downloaded as a ZIP.
+    page.click("#pack button, #pack .label-wrap")
     page.click("#make-pack")
     page.wait_for_selector("#pack-gallery img", timeout=90_000)
     with page.expect_download(timeout=30_000) as download_info:

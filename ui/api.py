@@ -56,10 +56,13 @@ def add_api(pipeline: Pipeline) -> None:
         (with alpha), a summary, and the file fitted to `platform` (None without one). With a Stable
         Diffusion model on the server, `lora` ("name" or "name:0.8, other:0.4"), `strength`, `steps`,
         `guidance` and `fast` (LCM, 4 steps) tune the restyling; `diffusion=False` uses the classic looks."""
-        req = sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position,
-                              outline_width, outline_color, shadow, diffusion=diffusion, lora=lora,
-                              lora_scale=lora_scale, strength=strength, steps=steps, guidance=guidance, fast=fast)
-        result = guarded(lambda: pipeline.run(req, progress=progress_callback(progress)))
+        def work():
+            req = sticker_request(image, text, style, caption, seed, intensity, template, platform, caption_position,
+                                  outline_width, outline_color, shadow, diffusion=diffusion, lora=lora,
+                                  lora_scale=lora_scale, strength=strength, steps=steps, guidance=guidance, fast=fast)
+            return pipeline.run(req, progress=progress_callback(progress))
+
+        result = guarded(work)
         return str(result.png_path), result.summary(), str(result.platform_file) if result.platform_file else None
 
     def animate(image: str | None, text: str, style: str = "photo", caption: str | None = None,
@@ -69,10 +72,13 @@ def add_api(pipeline: Pipeline) -> None:
                 guidance: float | None = None, fast: bool = False, progress=gr.Progress()):
         """Make an animated sticker (neutral -> expression -> neutral). Returns the animated WebP, the
         GIF, a summary, and the file fitted to `platform` (WEBM for Telegram, APNG for LINE...)."""
-        req = sticker_request(image, text, style, caption, seed, intensity, template, platform, diffusion=diffusion,
-                              lora=lora, lora_scale=lora_scale, strength=strength, steps=steps, guidance=guidance,
-                              fast=fast)
-        result = guarded(lambda: pipeline.animate(req, progress=progress_callback(progress)))
+        def work():
+            req = sticker_request(image, text, style, caption, seed, intensity, template, platform,
+                                  diffusion=diffusion, lora=lora, lora_scale=lora_scale, strength=strength,
+                                  steps=steps, guidance=guidance, fast=fast)
+            return pipeline.animate(req, progress=progress_callback(progress))
+
+        result = guarded(work)
         return (str(result.files["animation.webp"]), str(result.files["animation.gif"]), result.summary(),
                 str(result.platform_file) if result.platform_file else None)
 
@@ -82,11 +88,13 @@ def add_api(pipeline: Pipeline) -> None:
              lora_scale: float | None = None, strength: float | None = None, steps: int | None = None,
              guidance: float | None = None, fast: bool = False, progress=gr.Progress()):
         """Make a sticker pack from one photo. Returns the ZIP (laid out for `platform`) and a summary."""
-        req = pack_request(image, platform, count, expressions, style, template, lang, animated, seed,
-                           diffusion=diffusion, lora=lora, lora_scale=lora_scale, strength=strength, steps=steps,
-                           guidance=guidance, fast=fast)
-        result = guarded(lambda: make_pack(pipeline, req, progress=progress_callback(progress)),
-                         title="无法生成表情包合集 / Cannot make this pack")
+        def work():
+            req = pack_request(image, platform, count, expressions, style, template, lang, animated, seed,
+                               diffusion=diffusion, lora=lora, lora_scale=lora_scale, strength=strength,
+                               steps=steps, guidance=guidance, fast=fast)
+            return make_pack(pipeline, req, progress=progress_callback(progress))
+
+        result = guarded(work, title="无法生成表情包合集 / Cannot make this pack")
         return str(result.zip_path), result.summary()
 
     def templates():

@@ -68,7 +68,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     intensity = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label=t("intensity"),
                                           info=t("intensity_info"), elem_id="intensity")
                     with gr.Row(equal_height=True):
-                        seed = gr.Number(label=t("seed"), value=None, precision=0, elem_id="seed", scale=3)
+                        # A text box, not gr.Number: an empty Number is sent as 0, and every sticker
+                        # would get seed 0. Empty means a new random seed each time.
+                        seed = gr.Textbox(label=t("seed"), value="", placeholder=t("seed_placeholder"), max_lines=1,
+                                          elem_id="seed", scale=3)
                         dice = gr.Button(t("dice"), size="sm", elem_id="dice", scale=1)
                     caption = gr.Textbox(label=t("caption"), value=None, max_lines=1,
                                          placeholder=t("caption_placeholder"), elem_id="caption")
@@ -103,7 +106,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                                           elem_id="download-platform")
                 rating = gr.Radio(STARS, label=t("rate"), info=t("rate_info"), interactive=False, elem_id="rating")
                 stage_log = gr.Textbox(label=t("log"), lines=8, interactive=False, elem_id="log")
-                with gr.Accordion(t("details"), open=False):
+                with gr.Accordion(t("details"), open=False, elem_id="details-panel"):
                     details = gr.JSON(label=t("details"), elem_id="details")
                 with gr.Accordion(t("pack"), open=False, elem_id="pack"):
                     with gr.Row():
@@ -133,7 +136,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         gallery.select(pick_template, None, [chosen_template, template_note], **private)
         clear_template.click(lambda: (None, "未选模板 · No template"), None, [chosen_template, template_note],
                              **private)
-        dice.click(lambda: secrets.randbelow(2**31), None, seed, **private)
+        dice.click(lambda: str(secrets.randbelow(2**31)), None, seed, **private)
 
         def page_request(session_id, image, template, text_value, style_value, intensity_value, caption_value,
                          no_caption_value, position, width, colour, shadow_value, seed_value, platform_value,
@@ -162,17 +165,15 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     gr.Radio(value=None, interactive=True), history_items(pipeline, session_id))
 
         def on_generate(*values, progress=gr.Progress()):
-            request = page_request(*values)
-            result = guarded(lambda: pipeline.run(request, progress=progress_callback(progress)))
+            result = guarded(lambda: pipeline.run(page_request(*values), progress=progress_callback(progress)))
             path = str(result.png_path)
-            return (path, gr.DownloadButton(value=path, interactive=True), *finished(result, request.session),
+            return (path, gr.DownloadButton(value=path, interactive=True), *finished(result, values[0]),
                     gr.Tabs(selected="sticker-tab"))
 
         def on_animate(*values, progress=gr.Progress()):
-            request = page_request(*values)
-            result = guarded(lambda: pipeline.animate(request, progress=progress_callback(progress)))
+            result = guarded(lambda: pipeline.animate(page_request(*values), progress=progress_callback(progress)))
             gif = str(result.files["animation.gif"])
-            return (gif, gr.DownloadButton(value=gif, interactive=True), *finished(result, request.session),
+            return (gif, gr.DownloadButton(value=gif, interactive=True), *finished(result, values[0]),
                     gr.Tabs(selected="animation-tab"))
 
         shared = [download_platform, details, stage_log, current_id, rating, history, preview_tabs]
@@ -182,11 +183,13 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
 
         def on_pack(session_id, image, template, style_value, platform_value, count, lang, animated, seed_value,
                     *diffusion_values, progress=gr.Progress()):
-            request = pack_request(image, "wechat" if platform_value == NO_PLATFORM else platform_value, count,
-                                   None, style_value, template, lang, animated, seed_value, session=session_id,
-                                   **diffusion_settings(*diffusion_values))
-            result = guarded(lambda: make_pack(pipeline, request, progress=progress_callback(progress)),
-                             title="无法生成表情包合集 / Cannot make this pack")
+            def work():
+                request = pack_request(image, "wechat" if platform_value == NO_PLATFORM else platform_value, count,
+                                       None, style_value, template, lang, animated, seed_value, session=session_id,
+                                       **diffusion_settings(*diffusion_values))
+                return make_pack(pipeline, request, progress=progress_callback(progress))
+
+            result = guarded(work, title="无法生成表情包合集 / Cannot make this pack")
             summary = result.summary()
             # No labels over the previews: each sticker carries its own caption.
             return (result.previews, gr.DownloadButton(value=str(result.zip_path), interactive=True), summary,

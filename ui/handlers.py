@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import gradio as gr
 
-from emojigen import EmojigenError, StickerRequest
+from emojigen import BadInput, EmojigenError, StickerRequest
 from emojigen.pack import PackRequest
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,16 @@ def progress_callback(progress: gr.Progress) -> Callable[[str, float], None]:
 
 
 def optional_int(value) -> int | None:
-    return None if value is None or value == "" else int(value)
+    """"" and None mean: not given. Text that is no whole number is the user's to fix."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if number != number or number != int(number):
+        raise BadInput(f"“{value}”不是整数。", f"{value!r} is not a whole number.")
+    return int(number)
 
 
 def log_text(summary: dict) -> str:

@@ -130,3 +130,28 @@ def test_batch_jobs_with_submit(client, photos):
             for feeling in ("开心", "生气", "哭")]
     expressions = [job.result(timeout=120)[1]["expression"] for job in jobs]
     assert expressions == ["happy", "angry", "cry"]
+
+
+def test_plain_http_as_the_readme_shows(app_url, photos):
+    """The README's curl steps, done with urllib: upload, call with every parameter, read the stream."""
+    import json
+    import urllib.request
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"me.jpg\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode()
+    body = head + photos["face"].read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    upload = urllib.request.Request(app_url + "gradio_api/upload", data=body,
+                                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    path = json.load(urllib.request.urlopen(upload))[0]
+    data = [{"path": path, "meta": {"_type": "gradio.FileData"}}, "开心大笑", "photo", None, 42,
+            1.0, None, None, "bottom", None, "#ffffff", False, True, None, None, None, None, None, False]
+    call = urllib.request.Request(app_url + "gradio_api/call/generate", data=json.dumps({"data": data}).encode(),
+                                  headers={"Content-Type": "application/json"})
+    event = json.load(urllib.request.urlopen(call))["event_id"]
+    stream = urllib.request.urlopen(f"{app_url}gradio_api/call/generate/{event}").read().decode()
+    assert "event: complete" in stream, stream[:500]
+    result = json.loads(stream.split("data: ", 1)[1].splitlines()[0])
+    assert result[0]["url"].endswith("sticker.png") and result[1]["expression"] == "laugh"
+

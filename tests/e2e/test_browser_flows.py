@@ -29,11 +29,18 @@ def test_make_rate_and_find_a_sticker(browser, app_url, photos, artifacts_dir, l
     page.wait_for_function("() => document.querySelector('#text textarea, #text input').value === '委屈'",
                            timeout=10_000)
     page.click("#advanced button, #advanced .label-wrap")
+    seed_box = page.locator("#seed textarea, #seed input").first
+    assert seed_box.input_value() == ""  # empty: a new random seed each time
     page.click("#dice")
-    page.wait_for_function("() => document.querySelector('#seed input').value !== ''", timeout=10_000)
+    page.wait_for_function("() => /^[0-9]+$/.test(document.querySelector('#seed textarea, #seed input').value)",
+                           timeout=10_000)
+    seed = int(seed_box.input_value())
     page.click("#generate")
     page.wait_for_selector("#sticker img", timeout=60_000)
     assert "style" in page.locator("#log textarea").input_value()  # each stage and its time
+    page.click("#details-panel button, #details-panel .label-wrap")
+    assert f'"seed": {seed}' in page.inner_text("#details").replace("\n", " ") or str(seed) in page.inner_text(
+        "#details")  # the dice's seed was used
 
     page.locator("#rating").get_by_text("4", exact=True).click()
     page.locator("#history img").first.wait_for(timeout=30_000)

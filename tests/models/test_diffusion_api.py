@@ -65,7 +65,7 @@ def test_the_page_offers_lora_and_restyles(browser, client, photos, artifacts_di
     page.goto(client.src)
     page.wait_for_selector("#generate", timeout=30_000)
     assert "Stable Diffusion img2img" in page.inner_text("#backend-status")
-    page.click("#diffusion button, #diffusion .label-wrap")
+    page.click("#advanced button, #advanced .label-wrap")
     page.click("#lora input")
     page.get_by_role("option", name="inky").click()
     page.keyboard.press("Escape")
@@ -76,6 +76,7 @@ def test_the_page_offers_lora_and_restyles(browser, client, photos, artifacts_di
     page.wait_for_selector("#sticker img", timeout=60_000)
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "browser_diffusion.png"), full_page=True)
+    page.click("#details-panel button, #details-panel .label-wrap")
     details = page.inner_text("#details")
     assert "diffusion" in details and "classic" not in details
     page.close()

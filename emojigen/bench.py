@@ -13,11 +13,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emojigen.config import Settings
-from emojigen.pipeline import Pipeline, StickerRequest
+
+if TYPE_CHECKING:  # the CLI builds its parser from this module: the pipeline is imported only to run
+    from emojigen.pipeline import Pipeline, StickerRequest
 
 PLAIN_STEPS = 20
 PLAIN_GUIDANCE = 7.5
@@ -59,6 +62,8 @@ def print_stages(title: str, stages: dict[str, float]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emojigen.pipeline import Pipeline, StickerRequest
+
     with tempfile.TemporaryDirectory(prefix="emojigen-bench-") as tmp:
         root = Path(tmp)
         source = {"image": args.photo} if args.photo else {"template": "mochi"}
@@ -79,6 +84,7 @@ def bench_diffusion(args: argparse.Namespace, root: Path, classic: Pipeline, req
     from emojigen.diffusion.options import make_options
     from emojigen.diffusion.random_weights import build_random_pipeline, save_random_lora
     from emojigen.diffusion.styler import DiffusionStyler
+    from emojigen.pipeline import Pipeline, StickerRequest
 
     device, dtype = choose_device(args.device, args.dtype)
     print(f"\nimg2img with a random-weight {args.model} model at {args.size} px on {device} "
@@ -89,15 +95,16 @@ def bench_diffusion(args: argparse.Namespace, root: Path, classic: Pipeline, req
                         sd_device=device, sd_dtype=str(dtype).removeprefix("torch."), sd_resolution=args.size,
                         sd_compile=args.compile)
     styler = DiffusionStyler(settings, pipe=pipe)
-    pipe = styler.load().pipe  # on the device, channels_last (and compiled) on CUDA
+    loaded = styler.load()
+    pipe = loaded.pipe  # on the device, channels_last (and compiled) on CUDA
     rng = np.random.default_rng(0)
     face = (rng.random((args.size, args.size, 3)) * 255).astype(np.uint8)
     prompt = build_prompt("laugh", 1.0, "cartoon")
 
     def plain():
         # diffusers as most people call it: text encoded every call, 20 scheduler steps, guidance 7.5.
-        pipe.scheduler = styler.load().schedulers["default"]
-        styler.load().adapters.activate((), fast=False)
+        pipe.scheduler = loaded.schedulers["default"]
+        loaded.adapters.activate((), fast=False)
         pipe(prompt=prompt.positive, negative_prompt=prompt.negative, image=face.astype(np.float32) / 255.0,
              strength=STRENGTH, num_inference_steps=PLAIN_STEPS, guidance_scale=PLAIN_GUIDANCE,
              generator=torch.Generator("cpu").manual_seed(1), output_type="np")

@@ -35,6 +35,8 @@ CSS = """
   background: repeating-conic-gradient(#d9dde3 0% 25%, #f4f5f7 0% 50%) 50% / 24px 24px; }
 /* The gallery stretches a few items across the whole width; history thumbnails stay small. */
 #history .grid-container { grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)) !important; }
+/* Labels at the top, clear of the stickers' own captions at the bottom. */
+#history .caption-label { top: var(--size-2); bottom: auto; }
 """
 
 

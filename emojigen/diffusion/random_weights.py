@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import torch
-from diffusers import AutoencoderKL, DDIMScheduler, LCMScheduler, StableDiffusionImg2ImgPipeline, UNet2DConditionModel
+from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionImg2ImgPipeline, UNet2DConditionModel
 from diffusers.utils import convert_state_dict_to_diffusers
 from peft import LoraConfig
 from peft.utils import get_peft_model_state_dict
@@ -83,6 +83,3 @@ def save_random_lora(pipe: StableDiffusionImg2ImgPipeline, folder: Path, name: s
     StableDiffusionImg2ImgPipeline.save_lora_weights(folder, unet_lora_layers=layers, weight_name=f"{name}.safetensors")
     return folder / f"{name}.safetensors"
 
-
-def lcm_scheduler(pipe: StableDiffusionImg2ImgPipeline) -> LCMScheduler:
-    return LCMScheduler.from_config(pipe.scheduler.config)

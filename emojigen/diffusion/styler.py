@@ -66,6 +66,11 @@ class DiffusionStyler:
         return [name for name, f in self.lora_files.items() if not f.is_lcm]
 
     @property
+    def cache(self):
+        """The prompt-embedding cache (created with the model)."""
+        return self._cache
+
+    @property
     def fast_available(self) -> bool:
         return any(f.is_lcm for f in self.lora_files.values())
 
@@ -86,11 +91,11 @@ class DiffusionStyler:
 
     def _load(self) -> Loaded:
         import torch
+        from diffusers import LCMScheduler
 
         from emojigen.diffusion.device import choose_device
         from emojigen.diffusion.embeddings import PromptEmbeddingCache
         from emojigen.diffusion.loading import load_img2img
-        from emojigen.diffusion.random_weights import lcm_scheduler
 
         start = time.perf_counter()
         device, dtype = choose_device(self.settings.sd_device, self.settings.sd_dtype)
@@ -106,7 +111,7 @@ class DiffusionStyler:
                 pipe.unet = torch.compile(pipe.unet, fullgraph=True)  # recompiles when the LoRA set changes
         schedulers = {"default": pipe.scheduler}
         if self.fast_available:
-            schedulers["lcm"] = lcm_scheduler(pipe)
+            schedulers["lcm"] = LCMScheduler.from_config(pipe.scheduler.config)
         self._cache = PromptEmbeddingCache()
         seconds = time.perf_counter() - start
         log.info("Stable Diffusion %s loaded on %s (%s) in %.1f s; LoRA: %s", self.source or "(given)", device,
@@ -154,10 +159,6 @@ class DiffusionStyler:
         styled = np.clip(result.images[0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
         # Back to the crop's exact size: landmarks, matte and placement stay valid for the later stages.
         return cv2.resize(styled, (width, height), interpolation=cv2.INTER_CUBIC)
-
-    @property
-    def cache(self):
-        return self._cache
 
     def status(self) -> dict[str, Any]:
         """What the UI and API say about the diffusion backend."""

@@ -2,22 +2,19 @@
 
 import numpy as np
 import pytest
+from browser_steps import generate, open_app, open_section, type_feeling, upload
 from PIL import Image
 
 pytestmark = pytest.mark.browser
 
 
 def test_upload_generate_download(browser, app_url, photos, artifacts_dir, tmp_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page.goto(app_url)
-    page.wait_for_selector("#generate", timeout=30_000)
+    page = open_app(browser, app_url, locale="zh-CN", accept_downloads=True)
     assert "Styling: classic" in page.inner_text("#backend-status")
 
-    page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
-    page.wait_for_selector("#photo img", timeout=30_000)
-    page.locator("#text textarea, #text input").first.fill("开心大笑")
-    page.click("#generate")
-    page.wait_for_selector("#sticker img", timeout=60_000)
+    upload(page, photos["face"])
+    type_feeling(page, "开心大笑")
+    generate(page)
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "browser_generate.png"), full_page=True)
 
@@ -33,12 +30,9 @@ def test_upload_generate_download(browser, app_url, photos, artifacts_dir, tmp_p
 
 
 def test_no_face_shows_the_message(browser, app_url, photos, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_url)
-    page.wait_for_selector("#generate", timeout=30_000)
-    page.locator("#photo input[type=file]").set_input_files(str(photos["no_face"]))
-    page.wait_for_selector("#photo img", timeout=30_000)
-    page.locator("#text textarea, #text input").first.fill("开心")
+    page = open_app(browser, app_url)
+    upload(page, photos["no_face"])
+    type_feeling(page, "开心")
     page.click("#generate")
     page.get_by_text("No face found", exact=False).first.wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts_dir / "browser_no_face.png"))
@@ -46,25 +40,21 @@ def test_no_face_shows_the_message(browser, app_url, photos, artifacts_dir):
 
 
 def test_template_animation_and_pack(browser, app_url, photos, artifacts_dir, tmp_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page.goto(app_url)
-    page.wait_for_selector("#generate", timeout=30_000)
+    page = open_app(browser, app_url, locale="zh-CN", accept_downloads=True)
 
     # A character template: no photo needed.
-    page.click("#templates button, #templates .label-wrap")
+    open_section(page, "templates")
     page.locator("#template-gallery button, #template-gallery .thumbnail-item").nth(1).click()
     page.get_by_text("Selected", exact=False).first.wait_for(timeout=10_000)
-    page.locator("#text textarea, #text input").first.fill("哈哈大笑")
-    page.click("#generate")
-    page.wait_for_selector("#sticker img", timeout=60_000)
+    type_feeling(page, "哈哈大笑")
+    generate(page)
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "browser_template.png"), full_page=True)
 
     # An animated sticker of the uploaded photo, fitted to Telegram.
     page.click("#clear-template")
-    page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
-    page.wait_for_selector("#photo img", timeout=30_000)
-    page.click("#advanced button, #advanced .label-wrap")
+    upload(page, photos["face"])
+    open_section(page, "advanced")
     page.locator("#platform input").first.click()
     page.get_by_role("option", name="Telegram").click()
     page.click("#animate")
@@ -80,7 +70,7 @@ def test_template_animation_and_pack(browser, app_url, photos, artifacts_dir, tm
     assert saved.suffix == ".webm" and saved.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # a Matroska/WEBM file
 
     # A pack for Telegram, downloaded as a ZIP.
-    page.click("#pack button, #pack .label-wrap")
+    open_section(page, "pack")
     page.click("#make-pack")
     page.wait_for_selector("#pack-gallery img", timeout=90_000)
     with page.expect_download(timeout=30_000) as download_info:

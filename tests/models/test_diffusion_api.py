@@ -6,6 +6,7 @@ import socket
 
 import numpy as np
 import pytest
+from browser_steps import generate, open_app, open_section, type_feeling, upload
 from gradio_client import Client, handle_file
 from PIL import Image
 
@@ -61,22 +62,18 @@ def test_unknown_lora_is_a_clear_error_and_the_server_keeps_serving(client, phot
 
 @pytest.mark.browser
 def test_the_page_offers_lora_and_restyles(browser, client, photos, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page.goto(client.src)
-    page.wait_for_selector("#generate", timeout=30_000)
+    page = open_app(browser, client.src, locale="zh-CN")
     assert "Stable Diffusion img2img" in page.inner_text("#backend-status")
-    page.click("#advanced button, #advanced .label-wrap")
+    open_section(page, "advanced")
     page.click("#lora input")
     page.get_by_role("option", name="inky").click()
     page.keyboard.press("Escape")
-    page.locator("#photo input[type=file]").set_input_files(str(photos["face"]))
-    page.wait_for_selector("#photo img", timeout=30_000)
-    page.locator("#text textarea, #text input").first.fill("开心")
-    page.click("#generate")
-    page.wait_for_selector("#sticker img", timeout=60_000)
+    upload(page, photos["face"])
+    type_feeling(page, "开心")
+    generate(page)
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "browser_diffusion.png"), full_page=True)
-    page.click("#details-panel button, #details-panel .label-wrap")
+    open_section(page, "details-panel")
     details = page.inner_text("#details")
     assert "diffusion" in details and "classic" not in details
     page.close()

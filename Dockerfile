@@ -24,7 +24,7 @@ ENV PATH=/opt/venv/bin:$PATH
 RUN pip install --no-cache-dir --upgrade pip \
     && pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY emojigen ./emojigen
 COPY ui ./ui
 COPY assets ./assets

@@ -28,7 +28,7 @@ ensure_env() {  # $1: the pip extras to install ("" or "test")
   [ -n "$extras" ] && spec=".[${extras}]"
   # Reinstall only when the dependencies change or new extras are asked for, so later runs start in seconds.
   local stamp
-  stamp="$VENV/.emojigen-$( (cat pyproject.toml; echo "$TORCH_SPEC") | sha256sum | cut -c1-16)"
+  stamp="$VENV/.emojigen-$( (cat pyproject.toml setup.py; echo "$TORCH_SPEC") | sha256sum | cut -c1-16)"
   if [ -f "$stamp" ] && { [ -z "$extras" ] || grep -qx "$extras" "$stamp"; }; then
     return 0
   fi

@@ -3,13 +3,15 @@
 Importing the package is light: models load on first use, and torch/diffusers are never imported here.
 """
 
-__version__ = "0.1.0"
-
-from emojigen.config import Settings  # noqa: E402
-from emojigen.errors import BadInput, Blocked, EmojigenError, ModelUnavailable, NoFace  # noqa: E402
-from emojigen.pipeline import Pipeline, Sticker, StickerRequest  # noqa: E402
+from emojigen._version import __version__
+from emojigen.config import Settings
+from emojigen.errors import BadInput, BadParameter, Blocked, EmojigenError, ModelUnavailable, NoFace
+from emojigen.factory import build_pipeline
+from emojigen.notices import Notice
+from emojigen.pipeline import Pipeline, Sticker, StickerRequest
+from emojigen.spec import Request
 
 __all__ = [
-    "BadInput", "Blocked", "EmojigenError", "ModelUnavailable", "NoFace",
-    "Pipeline", "Settings", "Sticker", "StickerRequest", "__version__",
+    "BadInput", "BadParameter", "Blocked", "EmojigenError", "ModelUnavailable", "NoFace", "Notice",
+    "Pipeline", "Request", "Settings", "Sticker", "StickerRequest", "__version__", "build_pipeline",
 ]

@@ -23,6 +23,14 @@ class BadInput(EmojigenError):
     """The upload or a parameter cannot be used (not an image, too small, unknown style...)."""
 
 
+class BadParameter(BadInput):
+    """One request parameter has a value it cannot take; the message names the parameter."""
+
+    def __init__(self, param: str, zh: str, en: str) -> None:
+        self.param = param
+        super().__init__(f"参数 {param}：{zh}", f"Parameter {param}: {en}")
+
+
 class NoFace(EmojigenError):
     """No face was found in the photo."""
 

@@ -13,6 +13,7 @@ from emojigen.errors import BadInput
 MIN_SIDE = 64
 MAX_PIXELS = 40_000_000  # larger uploads are refused before decoding (decompression bombs)
 WORK_MAX_SIDE = 1600  # photos are scaled down to this for processing; stickers are 512 px
+MAX_ASPECT = 10  # a strip longer than 10:1 holds no usable face, and scaling it down leaves a line of pixels
 
 ImageSource = str | Path | bytes | np.ndarray | Image.Image
 
@@ -38,6 +39,12 @@ def load_image(source: ImageSource | None) -> np.ndarray:
         raise BadInput(
             f"照片太小（{image.width}×{image.height}），至少需要 {MIN_SIDE}×{MIN_SIDE} 像素。",
             f"The photo is too small ({image.width}x{image.height}); it needs at least {MIN_SIDE}x{MIN_SIDE} pixels.",
+        )
+    if max(image.size) > MAX_ASPECT * min(image.size):
+        raise BadInput(
+            f"照片太细长（{image.width}×{image.height}），长宽比不能超过 {MAX_ASPECT}:1。",
+            f"The photo is too long and thin ({image.width}x{image.height}); its sides can differ at most "
+            f"{MAX_ASPECT} times.",
         )
     if max(image.size) > WORK_MAX_SIDE:
         image.thumbnail((WORK_MAX_SIDE, WORK_MAX_SIDE), Image.Resampling.LANCZOS)

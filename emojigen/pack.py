@@ -1,35 +1,32 @@
-"""Sticker packs: one photo becomes a set of expressions, zipped in the layout each chat app wants.
-
-The photo is loaded, its face found and cut out once (Pipeline.prepare); every member only draws its
-expression, style and caption on that shared subject, at the platform's own size.
+"""Sticker packs: what is truly about packs. Which members a pack has (expressions, strengths, captions)
+and the ZIP layout each chat app wants. Drawing, exporting and keeping the result are the pipeline's
+shared steps (Pipeline.pack), so a pack member is made exactly like a sticker.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import logging
 import re
-import secrets
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from emojigen.errors import BadInput
-from emojigen.export import export_animated, export_static, get_platform
-from emojigen.export.fit import EXTENSIONS
-from emojigen.export.formats import encode_jpeg, encode_png
+from emojigen.errors import BadParameter
+from emojigen.export import export_static
+from emojigen.export.fit import EXTENSIONS, Exported
+from emojigen.export.formats import encode_jpeg
 from emojigen.export.platforms import Extra, Limits, Platform
-from emojigen.expression.animate import intensity_curve
-from emojigen.expression.lexicon import EXPRESSIONS
-from emojigen.image_input import ImageSource
-from emojigen.pipeline import ANIMATION_FRAME_MS, ANIMATION_FRAMES, Pipeline, Stages, StickerRequest
-from emojigen.records import result_record, source_file
+from emojigen.expression.lexicon import EXPRESSIONS, Lexicon
+from emojigen.notices import Notice
+from emojigen.results import timings_ms
+from emojigen.spec import MAX_INTENSITY, Request
 from emojigen.sticker.compose import fit_into
 
-log = logging.getLogger(__name__)
+PackRequest = Request  # the name earlier code uses; a pack reads platform, count, expressions, lang, captions
 
 # The order a pack fills in: the feelings people send most first.
 PACK_ORDER = ("happy", "laugh", "sad", "cry", "surprised", "angry", "wink", "smug", "eye_roll", "speechless",
@@ -43,34 +40,16 @@ SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
 @dataclass(frozen=True)
-class PackRequest:
-    image: ImageSource | None = None
-    platform: str = "wechat"
-    count: int | None = None  # None: as many as the expressions asked for, else the platform's usual size
-    expressions: str | list[str] | None = None  # "开心, 哭, 生气" or a list; None: the usual order
-    style: str = "photo"
-    template: str | None = None
-    intensity: float = 1.0
-    captions: bool = True
-    lang: str = "zh"
-    animated: bool = False
-    seed: int | None = None
-    # Diffusion styling, as in StickerRequest (used when a model is configured).
-    diffusion: bool = True
-    lora: str | list[str] | None = None
-    lora_scale: float | None = None
-    strength: float | None = None
-    steps: int | None = None
-    guidance: float | None = None
-    fast: bool = False
-    session: str = ""  # who asked, for the history
-
-
-@dataclass(frozen=True)
 class Member:
     expression: str
     intensity: float
     caption: str
+
+    def with_caption(self, caption: str) -> Member:
+        return replace(self, caption=caption)
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -80,18 +59,18 @@ class Pack:
     platform: str
     members: list[Member]
     timings: dict[str, float]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     previews: list[np.ndarray] = field(default_factory=list, repr=False)  # RGBA stickers, in order
 
     def summary(self) -> dict:
         return {"id": self.id, "platform": self.platform, "count": len(self.members),
-                "stickers": [{"expression": m.expression, "intensity": m.intensity, "caption": m.caption}
-                             for m in self.members],
-                "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()}, "warnings": self.warnings}
+                "stickers": [m.describe() for m in self.members],
+                "timings_ms": timings_ms(self.timings),
+                "warnings": [w.as_dict() for w in self.warnings]}
 
 
-def plan_members(pipeline: Pipeline, request: PackRequest, platform: Platform, seed: int) -> list[Member]:
-    """Which expressions, how strong, with which captions."""
+def plan_members(lexicon: Lexicon, request: Request, platform: Platform, seed: int) -> list[Member]:
+    """Which expressions, how strong, with which captions (before any font check)."""
     asked = request.expressions
     terms = [t.strip() for t in (SEPARATORS.split(asked) if isinstance(asked, str) else asked or []) if t.strip()]
     chosen: list[str] = []
@@ -100,26 +79,26 @@ def plan_members(pipeline: Pipeline, request: PackRequest, platform: Platform, s
         if term in EXPRESSIONS:
             chosen.append(term)
             continue
-        spec = pipeline.lexicon.parse(term)
+        spec = lexicon.parse(term)
         (chosen if spec.understood else unknown).append(spec.name if spec.understood else term)
     if unknown:
-        raise BadInput(f"看不懂这些表情：{'、'.join(unknown)}",
-                       f"Did not recognise these expressions: {', '.join(unknown)}")
+        raise BadParameter("expressions", f"看不懂这些表情：{'、'.join(unknown)}",
+                           f"did not recognise these expressions: {', '.join(unknown)}")
     count = request.count or _usual_count(platform, len(chosen))
     if count not in platform.pack_counts:
         allowed = _describe_counts(platform.pack_counts)
-        raise BadInput(f"{platform.title} 的表情包数量只能是 {allowed}。",
-                       f"A {platform.title} pack must have {allowed} stickers.")
+        raise BadParameter("count", f"{platform.title} 的表情包数量只能是 {allowed}。",
+                           f"a {platform.title} pack must have {allowed} stickers.")
     if len(chosen) > count:
-        raise BadInput(f"选了 {len(chosen)} 个表情，但这个表情包只有 {count} 个位置。",
-                       f"{len(chosen)} expressions were chosen for a pack of {count}.")
+        raise BadParameter("expressions", f"选了 {len(chosen)} 个表情，但这个表情包只有 {count} 个位置。",
+                           f"{len(chosen)} expressions were chosen for a pack of {count}.")
     order = chosen + [e for e in PACK_ORDER if e not in chosen]
     members = []
     for i in range(count):
         name = order[i % len(order)]
         round_ = i // len(order)
-        strength = min(1.5, request.intensity * (STRONGER_REPEAT if round_ else 1.0))
-        pool = pipeline.lexicon.captions.get(name, {})
+        strength = min(MAX_INTENSITY, request.intensity * (STRONGER_REPEAT if round_ else 1.0))
+        pool = lexicon.captions.get(name, {})
         options = pool.get(request.lang) or pool.get("zh") or [""]
         caption = options[(seed + round_) % len(options)] if request.captions else ""
         members.append(Member(name, round(strength, 3), caption))
@@ -138,71 +117,28 @@ def _describe_counts(counts: tuple[int, ...]) -> str:
     return "/".join(str(n) for n in counts)
 
 
-def make_pack(pipeline: Pipeline, request: PackRequest, progress=None) -> Pack:
-    platform = get_platform(request.platform)
-    limits = platform.limits(request.animated)
-    size = max(limits.size)
-    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    stage = Stages(progress)
-    base = StickerRequest(image=request.image, style=request.style, template=request.template,
-                          intensity=min(1.5, request.intensity), diffusion=request.diffusion, lora=request.lora,
-                          lora_scale=request.lora_scale, strength=request.strength, steps=request.steps,
-                          guidance=request.guidance, fast=request.fast)
-    look = pipeline.look(base, size=size, seed=seed)
-    members = plan_members(pipeline, request, platform, seed)
-    prepared = pipeline.prepare(base, stage, work_side=size)
-    warnings = list(prepared.warnings)
+def make_pack(pipeline: Any, request: Request, progress: Any = None) -> Pack:
+    """A pack from one photo (the same as `pipeline.pack(request, progress)`)."""
+    return pipeline.pack(request, progress)
 
+
+def pack_files(platform: Platform, request: Request, members: list[Member], exported: list[Exported],
+               previews: list[np.ndarray]) -> bytes:
+    """The ZIP in the platform's layout: the stickers, per-sticker thumbnails where the platform wants
+    them, its extras (icon, cover, tray ...) and a manifest."""
     files: dict[str, bytes] = {}
-    sticker_names: list[str] = []
-    previews = []
-    for i, member in enumerate(members, start=1):
-        if progress:
-            progress("finish", 0.2 + 0.7 * (i - 1) / len(members))
-        if request.animated:
-            frames = [pipeline.render(prepared, member.expression, k, look, member.caption, stage,
-                                      peak=member.intensity)
-                      for k in intensity_curve(ANIMATION_FRAMES, member.intensity)]
-            previews.append(frames[ANIMATION_FRAMES // 2])
-            with stage("export"):
-                exported = export_animated(frames, ANIMATION_FRAME_MS, limits)
-        else:
-            image = pipeline.render(prepared, member.expression, member.intensity, look, member.caption, stage,
-                                    warnings)
-            previews.append(image)
-            with stage("export"):
-                exported = export_static(image, limits)
-        warnings.extend(f"#{i}: {note}" for note in exported.notes)
-        name = _sticker_name(platform, i, exported.extension)
-        files[name] = exported.data
-        sticker_names.append(name)
+    names = []
+    for i, (result, preview) in enumerate(zip(exported, previews, strict=True), start=1):
+        name = _sticker_name(platform, i, result.extension)
+        files[name] = result.data
+        names.append(name)
         if platform.per_sticker_thumbnail:
-            thumb = Limits("png", platform.per_sticker_thumbnail, limits.max_bytes)
-            with stage("export"):
-                files[f"thumb/{i:02d}.png"] = export_static(previews[-1], thumb).data
-    with stage("export"):
-        for extra in platform.extras:
-            files[f"{extra.name}.{EXTENSIONS[extra.format]}"] = _extra(extra, previews)
-        files["manifest.json"] = _manifest(platform, members, sticker_names, request).encode("utf-8")
-        pack_id = pipeline.store.new_id()
-        archive = _zip(files)
-    saved = {f"pack-{platform.name}.zip": archive, "preview.png": encode_png(previews[0])}
-    source = source_file(request.image, prepared.source)
-    if source is not None:
-        saved[source[0]] = source[1]
-    record = result_record(request, kind="pack", source=source and source[0], seed=seed, style=look.style,
-                           backend="diffusion" if look.diffusion is not None else "classic",
-                           diffusion=look.diffusion.summary() if look.diffusion is not None else None,
-                           timings=stage.timings, warnings=warnings, stickers=[vars(m) for m in members],
-                           faces_found=prepared.faces_found)
-    paths = pipeline.store.save(pack_id, saved, record)
-    pipeline.remember(pack_id, "pack", record, request.session, f"{len(members)} × {platform.name}", "",
-                      paths["preview.png"], warnings)
-    log.info("pack %s: %d %s stickers, %d ms", pack_id, len(members), platform.name,
-             sum(stage.timings.values()) * 1000)
-    return Pack(pack_id, paths[f"pack-{platform.name}.zip"], platform.name, members, stage.timings,
-                list(dict.fromkeys(warnings)),
-                previews)
+            thumb = Limits("png", platform.per_sticker_thumbnail, platform.limits(request.animated).max_bytes)
+            files[f"thumb/{i:02d}.png"] = export_static(preview, thumb).data
+    for extra in platform.extras:
+        files[f"{extra.name}.{EXTENSIONS[extra.format]}"] = _extra(extra, previews)
+    files["manifest.json"] = _manifest(platform, members, names, request).encode("utf-8")
+    return _zip(files)
 
 
 def _sticker_name(platform: Platform, index: int, extension: str) -> str:
@@ -231,7 +167,7 @@ def _banner(previews: list[np.ndarray], size: tuple[int, int]) -> bytes:
     return encode_jpeg(canvas.round().astype(np.uint8), quality=88)
 
 
-def _manifest(platform: Platform, members: list[Member], stickers: list[str], request: PackRequest) -> str:
+def _manifest(platform: Platform, members: list[Member], stickers: list[str], request: Request) -> str:
     entries = [{"file": name, "expression": m.expression, "emoji": EMOJI.get(m.expression, "🙂"), "caption": m.caption}
                for name, m in zip(stickers, members, strict=True)]
     manifest = {"platform": platform.name, "title": platform.title, "animated": request.animated,

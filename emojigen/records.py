@@ -31,16 +31,16 @@ def source_file(image: Any, loaded: np.ndarray | None) -> tuple[str, bytes] | No
 
 
 def request_fields(request: Any, source: str | None) -> dict[str, Any]:
-    """Every field of a StickerRequest or PackRequest; the image is the name of the kept source file."""
+    """Every field of a Request; the image is the name of the kept source file."""
     fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request) if f.name != "image"}
     fields["source"] = source
     return fields
 
 
-def result_record(request: Any, *, kind: str, source: str | None, seed: int, style: str, backend: str,
-                  diffusion: dict | None, timings: dict[str, float], warnings: list[str],
-                  **details: Any) -> dict[str, Any]:
-    return {"kind": kind, "request": {**request_fields(request, source), "seed": seed, "style": style}, **details,
+def result_record(request: dict[str, Any], *, kind: str, backend: str, diffusion: dict | None,
+                  timings: dict[str, float], warnings: list[dict[str, str]], **details: Any) -> dict[str, Any]:
+    """`request`: every field (request_fields), with the seed and style actually used."""
+    return {"kind": kind, "request": request, **details,
             "backend": backend, "diffusion": diffusion,
             "timings_ms": {stage: round(seconds * 1000, 1) for stage, seconds in timings.items()},
             "warnings": warnings, "versions": versions()}

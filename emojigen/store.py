@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from emojigen import __version__
+from emojigen._version import __version__
 
 
 class OutputStore:
@@ -22,18 +22,27 @@ class OutputStore:
         return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(4)
 
     def save(self, sticker_id: str, files: dict[str, bytes], record: dict[str, Any]) -> dict[str, Path]:
+        paths = self.write_files(sticker_id, files)
+        self.write_record(sticker_id, files, record)
+        return paths
+
+    def write_files(self, sticker_id: str, files: dict[str, bytes]) -> dict[str, Path]:
         folder = self.root / sticker_id
-        folder.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name, data in files.items():
             path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             paths[name] = path.resolve()
+        return paths
+
+    def write_record(self, sticker_id: str, files: dict[str, bytes], record: dict[str, Any]) -> None:
+        folder = self.root / sticker_id
+        folder.mkdir(parents=True, exist_ok=True)
         record = dict(record, id=sticker_id, files=sorted(files))
         tmp = folder / "result.json.tmp"
-        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         tmp.replace(folder / "result.json")  # atomic: a crash never leaves half a record
-        return paths
 
 
 def versions() -> dict[str, str]:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from emojigen.assets import assets_dir
+
 SIZE = 512
 SS = 2  # supersampling
-OUT = Path(__file__).resolve().parent.parent / "assets" / "templates"
+# The repository's assets/templates in the editable install run.sh makes (or EMOJIGEN_ASSETS_DIR).
+OUT = assets_dir() / "templates"
 INK = (34, 30, 36, 255)
 
 

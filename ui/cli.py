@@ -1,22 +1,104 @@
-"""The installed `emojigen` command: the library's subcommands plus `serve` (the web app, the default)."""
+"""The `emojigen` command: serve (the default), generate, pack, templates, bench.
+
+The options of `generate` and `pack` are made from the request spec (emojigen/spec.py): the same names,
+defaults, ranges and help as the API's parameters and the page's controls. Values are passed on as
+typed, and the library checks them, so a bad value gets the same message here as everywhere else.
+"""
 
 from __future__ import annotations
 
+import argparse
+import logging
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
-from emojigen.cli import build_parser, run_command, setup_logging
 from emojigen.config import Settings
+from emojigen.errors import EmojigenError
+from emojigen.spec import ANIMATE_API, PACK_API, STICKER_API, Param, Request, defaults, params
+
+SHORT_FLAGS = {"text": "-t"}
+GENERATE_FIELDS = tuple(dict.fromkeys(STICKER_API + ANIMATE_API))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser, sub = build_parser()
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="emojigen", description="Face photo + feeling -> meme sticker (表情包)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command")
+
     serve = sub.add_parser("serve", help="serve the web app at http://127.0.0.1:7860 (the default)")
     serve.add_argument("--host", help="address to listen on (EMOJIGEN_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (EMOJIGEN_PORT, default 7860)")
     serve.add_argument("--outputs", type=Path, help="where stickers are saved (EMOJIGEN_OUTPUTS_DIR)")
+
+    gen = sub.add_parser("generate", help="make one sticker without a server")
+    add_request_arguments(gen, GENERATE_FIELDS)
+    gen.add_argument("--animate", dest="animate_kind", action="store_true",
+                     help="animated (WebP, GIF, and the platform's own format)")
+    gen.add_argument("-o", "--output", type=Path, default=None,
+                     help="where to write the sticker (default sticker.png; with --animate or --platform "
+                          "the fitted or animated file, by its extension)")
+
+    pack = sub.add_parser("pack", help="a whole sticker pack from one photo, zipped for one chat app")
+    add_request_arguments(pack, PACK_API)
+    pack.add_argument("-o", "--output", type=Path, default=Path("."), help="folder for the ZIP")
+
+    sub.add_parser("templates", help="list the built-in templates")
+
+    from emojigen.bench import add_arguments
+
+    add_arguments(sub.add_parser("bench", help="time the pipeline's stages and img2img (plain vs fast) here"))
+    return parser
+
+
+def add_request_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+    """One option per request field the command takes, from its declaration. Every default is None:
+    a left-out option means the declared default, resolved by the library as for every client."""
+    declared = params()
+    diffusion = parser.add_argument_group("Stable Diffusion (when EMOJIGEN_SD_MODEL is set)")
+    for name in names:
+        param = declared[name]
+        if param.cli is None:
+            continue
+        group = diffusion if name in ("diffusion", "lora", "lora_scale", "strength", "steps", "guidance", "fast") \
+            else parser
+        if param.cli == "":
+            group.add_argument(name, nargs="?", default=None, metavar="PHOTO", help=option_help(param))
+        elif param.kind == "bool":
+            # A flag turns the default around: --shadow for a default of False, --no-captions for True.
+            group.add_argument(param.cli, dest=name, action="store_const", const=not defaults()[name], default=None,
+                               help=option_help(param))
+        else:
+            flags = [param.cli] + ([SHORT_FLAGS[name]] if name in SHORT_FLAGS else [])
+            group.add_argument(*flags, dest=name, default=None, metavar=param.kind.upper(), help=option_help(param))
+
+
+def option_help(param: Param) -> str:
+    parts = [param.help_en or param.en]
+    accepted = param.describe_range("en")
+    if accepted:
+        parts.append(accepted)
+    default = defaults()[param.name]
+    if default not in (None, "") and param.kind != "bool":
+        parts.append(f"default {default}")
+    return "; ".join(parts).replace("%", "%%")
+
+
+def request_from_args(args: argparse.Namespace, names: tuple[str, ...]) -> Request:
+    return Request(**{name: getattr(args, name) for name in names if hasattr(args, name)})
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not any(a in sub.choices or a in ("-h", "--help") for a in argv):
+    commands = ("serve", "generate", "pack", "templates", "bench")
+    if not any(a in commands or a in ("-h", "--help") for a in argv):
         # No subcommand: serve. `emojigen -v --port 8000` == `emojigen -v serve --port 8000`.
         leading = 0
         while leading < len(argv) and argv[leading] in ("-v", "--verbose"):
@@ -24,15 +106,71 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(leading, "serve")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
-    if args.command != "serve":
-        return run_command(args)
+    try:
+        return COMMANDS[args.command](args)
+    except EmojigenError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 2
 
-    from emojigen.pipeline import Pipeline
+
+def _serve(args: argparse.Namespace) -> int:
+    from emojigen.factory import build_pipeline
     from ui.app import launch
 
-    settings = Settings.from_env(host=args.host, port=args.port, outputs_dir=args.outputs)
-    launch(Pipeline(settings))
+    launch(build_pipeline(Settings.from_env(host=args.host, port=args.port, outputs_dir=args.outputs)))
     return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from emojigen.factory import build_pipeline
+
+    pipeline = build_pipeline()
+    request = request_from_args(args, GENERATE_FIELDS)
+    sticker = pipeline.animate(request) if args.animate_kind else pipeline.run(request)
+    source = sticker.platform_file or (sticker.files["animation.webp"] if args.animate_kind else sticker.png_path)
+    output = args.output or Path(f"sticker{source.suffix}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, output)
+    summary = sticker.summary()
+    print(f"{output}: {summary['expression']} (intensity {summary['intensity']}), "
+          f"caption {summary['caption']!r}, {summary['timings_ms']['total']:.0f} ms")
+    _print_notes(sticker.warnings)
+    return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from emojigen.factory import build_pipeline
+
+    pack = build_pipeline().pack(request_from_args(args, PACK_API))
+    args.output.mkdir(parents=True, exist_ok=True)
+    output = args.output / pack.zip_path.name
+    shutil.copyfile(pack.zip_path, output)
+    print(f"{output}: {len(pack.members)} {pack.platform} stickers, {pack.timings['total']:.1f} s")
+    _print_notes(pack.warnings)
+    return 0
+
+
+def _print_notes(notices: list[Any]) -> None:
+    for notice in notices:
+        print(f"note: {notice.text()}", file=sys.stderr)
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from emojigen.sticker.templates import load_templates
+
+    for template in load_templates().values():
+        need = "photo needed" if template.needs_photo else "no photo needed"
+        print(f"{template.name:<16} {template.title['zh']} / {template.title['en']} ({need})")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from emojigen.bench import run
+
+    return run(args)
+
+
+COMMANDS = {"serve": _serve, "generate": _generate, "pack": _pack, "templates": _templates, "bench": _bench}
 
 
 if __name__ == "__main__":

@@ -5,58 +5,53 @@ from __future__ import annotations
 
 import gradio as gr
 
+from emojigen.spec import params
+
 ZH = {
     "title": "# emojigen 表情包生成器",
     "intro": "上传一张脸部照片（或拍一张、选一个模板），写下你的心情，生成属于你的表情包、动图和整套表情包。"
              "语言：页面底部「设置」可切换。",
-    "photo": "照片", "templates": "模板", "no_template": "不用模板",
-    "text": "心情", "text_placeholder": "开心大笑 / 气死我了 / surprised", "examples": "试试",
-    "style": "风格", "style_photo": "照片", "style_cartoon": "卡通", "style_sketch": "素描", "style_pixel": "像素",
+    "pick_face": "选一张脸", "templates": "模板", "no_template": "不用模板",
+    "text_placeholder": "开心大笑 / 气死我了 / surprised", "examples": "试试",
+    "style_photo": "照片", "style_cartoon": "卡通", "style_sketch": "素描", "style_pixel": "像素",
     "style_meme": "黑白表情包",
-    "advanced": "高级选项", "intensity": "表情强度", "intensity_info": "0 = 原样 · 1 = 正常 · 1.5 = 夸张",
-    "seed": "随机种子", "seed_placeholder": "留空每次随机", "dice": "🎲 随机",
-    "caption": "配字", "caption_placeholder": "留空自动配字",
-    "no_caption": "不要配字", "caption_position": "配字位置", "bottom": "底部", "top": "顶部",
-    "outline_width": "描边宽度（像素）", "outline_color": "描边颜色", "shadow": "阴影",
-    "platform": "平台", "platform_info": "按该平台的限制导出", "no_platform": "不指定",
+    "advanced": "高级选项", "seed_placeholder": "留空每次随机", "dice": "🎲 随机",
+    "caption_placeholder": "留空自动配字", "no_caption": "不要配字", "bottom": "底部", "top": "顶部",
+    "platform_info": "按该平台的限制导出", "no_platform": "不指定",
     "generate": "生成", "animate": "生成动图",
     "sticker": "表情包", "animated": "动图",
     "download_png": "下载 PNG", "download_animation": "下载动图 GIF", "download_platform": "下载平台文件",
     "rate": "给这张打分", "rate_info": "1–5 星，帮助我们改进",
-    "pack": "整套表情包", "count": "数量", "captions_lang": "配字语言", "pack_animated": "动图",
-    "make_pack": "生成整套", "preview": "预览", "download_zip": "下载 ZIP",
+    "pack": "整套表情包", "make_pack": "生成整套", "preview": "预览", "download_zip": "下载 ZIP",
     "details": "详情", "log": "处理日志", "history": "本次历史", "stats": "评分统计", "refresh": "刷新",
-    "diffusion": "扩散模型 Stable Diffusion", "use_diffusion": "用扩散模型重绘", "lora_info": "可多选",
-    "lora_scale": "LoRA 权重", "strength": "重绘强度", "strength_info": "越小越像本人",
-    "steps": "步数", "guidance": "引导系数", "fast": "快速模式（LCM，4 步）",
+    "diffusion": "扩散模型 Stable Diffusion", "lora_info": "可多选",
 }
 
 EN = {
     "title": "# emojigen sticker maker",
     "intro": "Upload a face photo (or take one, or pick a template), type how you feel, and get stickers, "
              "animated stickers and whole packs. Language: Settings, at the bottom of the page.",
-    "photo": "Photo", "templates": "Templates", "no_template": "No template",
-    "text": "How do you feel?", "text_placeholder": "laughing / so angry / 开心大笑", "examples": "Try",
-    "style": "Style", "style_photo": "Photo", "style_cartoon": "Cartoon", "style_sketch": "Sketch",
-    "style_pixel": "Pixel", "style_meme": "Meme (black and white)",
-    "advanced": "Advanced", "intensity": "Intensity", "intensity_info": "0 = as it is · 1 = normal · 1.5 = exaggerated",
-    "seed": "Seed", "seed_placeholder": "empty: a new one each time", "dice": "🎲 Random",
-    "caption": "Caption", "caption_placeholder": "empty: an automatic caption",
-    "no_caption": "No caption", "caption_position": "Caption position", "bottom": "Bottom", "top": "Top",
-    "outline_width": "Outline width (px)", "outline_color": "Outline colour", "shadow": "Shadow",
-    "platform": "Platform", "platform_info": "export within this app's limits", "no_platform": "None",
+    "pick_face": "Pick a face", "templates": "Templates", "no_template": "No template",
+    "text_placeholder": "laughing / so angry / 开心大笑", "examples": "Try",
+    "style_photo": "Photo", "style_cartoon": "Cartoon", "style_sketch": "Sketch", "style_pixel": "Pixel",
+    "style_meme": "Meme (black and white)",
+    "advanced": "Advanced", "seed_placeholder": "empty: a new one each time", "dice": "🎲 Random",
+    "caption_placeholder": "empty: an automatic caption", "no_caption": "No caption", "bottom": "Bottom", "top": "Top",
+    "platform_info": "export within this app's limits", "no_platform": "None",
     "generate": "Generate", "animate": "Animate",
     "sticker": "Sticker", "animated": "Animated",
     "download_png": "Download PNG", "download_animation": "Download GIF", "download_platform": "Download platform file",
     "rate": "Rate this sticker", "rate_info": "1-5 stars, it helps us improve",
-    "pack": "Sticker pack", "count": "Count", "captions_lang": "Caption language", "pack_animated": "Animated",
-    "make_pack": "Make pack", "preview": "Preview", "download_zip": "Download ZIP",
+    "pack": "Sticker pack", "make_pack": "Make pack", "preview": "Preview", "download_zip": "Download ZIP",
     "details": "Details", "log": "Processing log", "history": "This session's stickers", "stats": "Ratings",
     "refresh": "Refresh",
-    "diffusion": "Stable Diffusion", "use_diffusion": "Restyle with Stable Diffusion", "lora_info": "several at once",
-    "lora_scale": "LoRA scale", "strength": "Strength", "strength_info": "lower keeps the person more recognisable",
-    "steps": "Steps", "guidance": "Guidance", "fast": "Fast mode (LCM, 4 steps)",
+    "diffusion": "Stable Diffusion", "lora_info": "several at once",
 }
+
+# Each request field's label and help come from its declaration (emojigen/spec.py): field_<name>, info_<name>.
+for _name, _param in params().items():
+    ZH[f"field_{_name}"], EN[f"field_{_name}"] = _param.zh, _param.en
+    ZH[f"info_{_name}"], EN[f"info_{_name}"] = _param.help_zh, _param.help_en
 
 assert ZH.keys() == EN.keys(), "every word needs both languages"
 

@@ -12,6 +12,7 @@ import numpy as np
 from emojigen.errors import EmojigenError
 from emojigen.export.formats import encode_apng, encode_gif, encode_png, encode_webm, encode_webp
 from emojigen.export.platforms import Limits
+from emojigen.notices import Notice
 from emojigen.sticker.compose import fit_into
 
 EXTENSIONS = {"png": "png", "apng": "png", "webp": "webp", "gif": "gif", "webm": "webm", "jpg": "jpg"}
@@ -34,7 +35,7 @@ class Exported:
     extension: str
     frames: int = 1
     frame_ms: int = 0
-    notes: list[str] = field(default_factory=list)  # what was lowered to fit, zh / en
+    notes: list[Notice] = field(default_factory=list)  # what was lowered to fit
 
 
 def export_static(rgba: np.ndarray, limits: Limits) -> Exported:
@@ -51,7 +52,7 @@ def export_animated(frames: Sequence[np.ndarray], frame_ms: int, limits: Limits)
     if len(canvases) < lo:
         raise TooLarge(f"动画至少需要 {lo} 帧。", f"The animation needs at least {lo} frames.")
     step = max(1, math.ceil(len(canvases) / hi))
-    notes: list[str] = []
+    notes: list[Notice] = []
     while True:
         kept = canvases[::step]
         if len(kept) < lo:
@@ -62,8 +63,8 @@ def export_animated(frames: Sequence[np.ndarray], frame_ms: int, limits: Limits)
                                          _animated_encoders(limits), limits, len(kept), durations[0])
         except TooLarge:
             step += 1
-            notes = [f"帧数从 {len(canvases)} 减到 {len(canvases[::step])}。 / "
-                     f"Frames reduced from {len(canvases)} to {len(canvases[::step])}."]
+            notes = [Notice("export_frames", f"帧数从 {len(canvases)} 减到 {len(canvases[::step])}。",
+                            f"Frames reduced from {len(canvases)} to {len(canvases[::step])}.")]
             continue
         result.notes = notes + result.notes
         return result
@@ -122,8 +123,8 @@ def _smallest_that_fits(run: Callable[[Encoder], bytes], encoders: list[tuple[En
         data = run(encoder)
         smallest = len(data) if smallest is None else min(smallest, len(data))
         if len(data) <= limits.max_bytes:
-            notes = [] if i == 0 else [f"为了小于 {limits.max_bytes // 1024} KB，降到了 {label}。 / "
-                                       f"Lowered to {label} to stay under {limits.max_bytes // 1024} KB."]
+            notes = [] if i == 0 else [Notice("export_fit", f"为了小于 {limits.max_bytes // 1024} KB，降到了 {label}。",
+                                              f"Lowered to {label} to stay under {limits.max_bytes // 1024} KB.")]
             return Exported(data, limits.format, EXTENSIONS[limits.format], frames, frame_ms, notes)
     raise TooLarge(
         f"文件最小也有 {smallest // 1024} KB，超过了 {limits.max_bytes // 1024} KB 的限制。",

@@ -2,6 +2,5 @@
 
 from emojigen.face.detect import Detection, Face, FaceDetector
 from emojigen.face.geometry import FaceFrame, yaw_degrees
-from emojigen.face.identity import FaceIdentity
 
-__all__ = ["Detection", "Face", "FaceDetector", "FaceFrame", "FaceIdentity", "yaw_degrees"]
+__all__ = ["Detection", "Face", "FaceDetector", "FaceFrame", "yaw_degrees"]

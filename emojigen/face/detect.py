@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from emojigen.errors import NoFace
+from emojigen.errors import BadParameter, NoFace
 from emojigen.face.models import LANDMARKS_68, model_path
 
 log = logging.getLogger(__name__)
@@ -33,12 +33,18 @@ class Face:
         return self.box[2] - self.box[0]
 
 
+Box = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Detection:
     face: Face  # the face chosen for editing
     count: int  # how many faces were found in the photo
     upsampled: bool  # found only after upsampling (small face)
     padded: bool  # found only after padding the borders (tight crop)
+    boxes: tuple[Box, ...] = ()  # every face found, left to right (the numbers a user picks by)
+    index: int = 0  # the chosen face's place in `boxes`
+    asked: bool = False  # the user picked the face (else the largest was taken)
 
 
 class FaceDetector:
@@ -61,13 +67,14 @@ class FaceDetector:
             self._detector = dlib.get_frontal_face_detector()
             self._predictor = dlib.shape_predictor(str(model_path(LANDMARKS_68)))
 
-    def detect(self, rgb: np.ndarray) -> Detection:
-        """Find the faces in an RGB uint8 image and return the best one with its landmarks."""
+    def detect(self, rgb: np.ndarray, face: int | None = None) -> Detection:
+        """Find the faces in an RGB uint8 image and return one with its landmarks: the `face`-th from the
+        left (counting from 0) when asked, else the largest confident one."""
         with self._lock:  # dlib objects are not documented as thread-safe
             self._load()
-            return self._detect_locked(rgb)
+            return self._detect_locked(rgb, face)
 
-    def _detect_locked(self, rgb: np.ndarray) -> Detection:
+    def _detect_locked(self, rgb: np.ndarray, asked: int | None) -> Detection:
         import dlib
 
         scale = min(1.0, DETECT_MAX_SIDE / max(rgb.shape[:2]))
@@ -96,14 +103,20 @@ class FaceDetector:
             )
             for r in rects
         ]
-        best = _choose_face(boxes, list(scores))
+        order = sorted(range(len(boxes)), key=lambda i: (boxes[i][0] + boxes[i][2], boxes[i][1]))
+        if asked is not None and asked >= len(boxes):
+            raise BadParameter("face", f"照片里只找到 {len(boxes)} 张脸，编号是 0 到 {len(boxes) - 1}（从左往右）。",
+                               f"the photo has {len(boxes)} face(s), numbered 0 to {len(boxes) - 1} from the left.")
+        best = order[asked] if asked is not None else _choose_face(boxes, list(scores))
         left, top, right, bottom = boxes[best]
         rect = dlib.rectangle(int(round(left)), int(round(top)), int(round(right)), int(round(bottom)))
         shape = self._predictor(np.ascontiguousarray(rgb), rect)
         landmarks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
         face = Face(box=tuple(int(round(v)) for v in boxes[best]), score=float(scores[best]), landmarks=landmarks)
         log.debug("found %d face(s), chose #%d score=%.2f", len(boxes), best, face.score)
-        return Detection(face=face, count=len(boxes), upsampled=upsample > 0, padded=padding > 0)
+        ordered = tuple(tuple(int(round(v)) for v in boxes[i]) for i in order)
+        return Detection(face=face, count=len(boxes), upsampled=upsample > 0, padded=padding > 0, boxes=ordered,
+                         index=order.index(best), asked=asked is not None)
 
 
 def _choose_face(boxes: list[tuple[float, float, float, float]], scores: list[float]) -> int:

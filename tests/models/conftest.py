@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("diffusers")
-
 
 @dataclass(frozen=True)
 class TinyModel:
@@ -21,12 +19,13 @@ class TinyModel:
 
 @pytest.fixture(scope="session")
 def tiny_sd(tmp_path_factory) -> TinyModel:
+    pytest.importorskip("diffusers")  # here, not at the top: the dlib tests in this folder do not need it
     import torch
     from diffusers import StableDiffusionImg2ImgPipeline
     from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
     from transformers import CLIPConfig, CLIPImageProcessor
 
-    from emojigen.diffusion.random_weights import build_random_pipeline, save_random_lora
+    from emojigen.devtools.random_weights import build_random_pipeline, save_random_lora
 
     root = tmp_path_factory.mktemp("tiny-sd")
     pipe = build_random_pipeline("tiny", root / "tokenizer-source")

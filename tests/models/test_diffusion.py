@@ -103,18 +103,21 @@ def test_unknown_or_badly_written_lora_is_a_clear_error(styler, face):
         restyle(styler, face, lora="nope")
     with pytest.raises(BadInput, match="Cannot read the LoRA setting"):
         make_options("inky:lots", None, None, None, None, False, 0)
-    with pytest.raises(BadInput, match="Strength must be between"):
+    with pytest.raises(BadInput, match="strength: expected a number from 0.05 to 1"):
         make_options(None, None, 0.0, None, None, False, 0)
 
 
-def test_the_whole_pipeline_restyles_and_records_what_it_used(tiny_sd, tmp_path, astronaut):
-    pipeline = Pipeline(settings_for(tiny_sd, tmp_path))
+def test_the_whole_pipeline_restyles_and_records_what_it_used(tiny_sd, tmp_path, astronaut, detector):
+    pipeline = Pipeline(settings_for(tiny_sd, tmp_path), detector=detector)
     progress = []
     request = StickerRequest(image=astronaut, text="开心大笑", style="cartoon", seed=3, lora="inky:0.8",
                              strength=0.5, steps=6, caption="")
     sticker = pipeline.run(request, lambda stage, fraction: progress.append((stage, fraction)))
     assert sticker.backend == "diffusion" and sticker.image.shape == (SIZE, SIZE, 4)
-    assert ("style 3/3", pytest.approx(5 / 7)) in progress
+    steps = [label for label, _ in progress if label.startswith("style ")]
+    assert steps == ["style 1/3", "style 2/3", "style 3/3"]  # inside the style stage, in order
+    fractions = [fraction for _, fraction in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
     record = json.loads((sticker.png_path.parent / "result.json").read_text(encoding="utf-8"))
     used = record["diffusion"]
     assert used["lora"] == {"inky": 0.8} and used["strength"] == 0.5 and used["steps"] == 6 and used["seed"] == 3
@@ -128,10 +131,10 @@ def test_the_whole_pipeline_restyles_and_records_what_it_used(tiny_sd, tmp_path,
     assert pipeline.backend_status()["backend"] == "diffusion"
 
 
-def test_a_pack_restyles_every_member(tiny_sd, tmp_path, astronaut):
+def test_a_pack_restyles_every_member(tiny_sd, tmp_path, astronaut, detector):
     from emojigen.pack import PackRequest, make_pack
 
-    pipeline = Pipeline(settings_for(tiny_sd, tmp_path))
+    pipeline = Pipeline(settings_for(tiny_sd, tmp_path), detector=detector)
     pack = make_pack(pipeline, PackRequest(image=astronaut, platform="telegram", expressions="开心,哭", seed=1,
                                            fast=True))
     record = json.loads((pack.zip_path.parent / "result.json").read_text(encoding="utf-8"))
@@ -163,7 +166,7 @@ def test_out_of_memory_is_a_clear_error_and_the_next_request_works(tiny_sd, tmp_
 
 
 @pytest.mark.parametrize("problem", ["missing", "no_index", "sdxl", "broken_file", "not_a_checkpoint"])
-def test_a_wrong_model_path_names_the_path_and_the_problem(tiny_sd, tmp_path, astronaut, problem):
+def test_a_wrong_model_path_names_the_path_and_the_problem(tiny_sd, tmp_path, astronaut, problem, detector):
     if problem == "missing":
         source, expected = tmp_path / "no-such-model", "the path does not exist"
     elif problem == "no_index":
@@ -183,7 +186,7 @@ def test_a_wrong_model_path_names_the_path_and_the_problem(tiny_sd, tmp_path, as
         source = tmp_path / "model.bin"
         source.write_bytes(b"\x00" * 64)
         expected = "not a .safetensors or .ckpt checkpoint"
-    pipeline = Pipeline(settings_for(tiny_sd, tmp_path, sd_model=str(source)))
+    pipeline = Pipeline(settings_for(tiny_sd, tmp_path, sd_model=str(source)), detector=detector)
     pipeline.warm_up()  # a bad model does not stop the app from starting
     status = pipeline.backend_status()
     assert status["backend"] == "diffusion-error" and str(source) in status["en"] and expected in status["en"]
@@ -194,8 +197,8 @@ def test_a_wrong_model_path_names_the_path_and_the_problem(tiny_sd, tmp_path, as
     assert pipeline.run(StickerRequest(image=astronaut, text="开心", diffusion=False)).backend == "classic"
 
 
-def test_lora_without_a_model_is_a_clear_error(tmp_path, astronaut):
-    pipeline = Pipeline(Settings(outputs_dir=tmp_path))
+def test_lora_without_a_model_is_a_clear_error(tmp_path, astronaut, detector):
+    pipeline = Pipeline(Settings(outputs_dir=tmp_path), detector=detector)
     with pytest.raises(BadInput, match="need a Stable Diffusion model"):
         pipeline.run(StickerRequest(image=astronaut, text="开心", lora="inky"))
 
@@ -218,8 +221,8 @@ def test_the_bench_command_runs(tmp_path):
     assert "whole pipeline with fast diffusion styling" in out.stdout
 
 
-def test_an_animation_restyles_every_frame_with_one_prompt(tiny_sd, tmp_path):
-    pipeline = Pipeline(settings_for(tiny_sd, tmp_path))
+def test_an_animation_restyles_every_frame_with_one_prompt(tiny_sd, tmp_path, detector):
+    pipeline = Pipeline(settings_for(tiny_sd, tmp_path), detector=detector)
     sticker = pipeline.animate(StickerRequest(template="mochi", text="大笑", seed=1, strength=0.5, steps=2), frames=4)
     assert sticker.backend == "diffusion" and "animation.webp" in sticker.files
     cache = pipeline.diffusion.cache

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 from browser_steps import generate, open_app, open_section, type_feeling, upload
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from emojigen import Pipeline, Settings
-
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def client(tiny_sd, tmp_path_factory):
-    from ui.app import launch
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = Settings(port=port, outputs_dir=tmp_path_factory.mktemp("diffusion-outputs"),
-                        sd_model=str(tiny_sd.folder), lora_dir=str(tiny_sd.lora_dir), sd_resolution=64,
-                        sticker_size=128)
-    demo = launch(Pipeline(settings), prevent_thread_lock=True, quiet=True)
-    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    demo.close()
+def client(serve, tiny_sd, tmp_path_factory):
+    with serve(outputs_dir=tmp_path_factory.mktemp("diffusion-outputs"), sd_model=str(tiny_sd.folder),
+               lora_dir=str(tiny_sd.lora_dir), sd_resolution=64, sticker_size=128) as url:
+        yield Client(url, verbose=False)
 
 
 def test_status_lists_the_model_and_its_adapters(client, tiny_sd):

@@ -1,19 +1,23 @@
-"""Turning the page's values into requests."""
+"""The page's helpers: the visitor's language and the processing log."""
 
-import pytest
+from types import SimpleNamespace
 
-from emojigen import BadInput
-from ui.handlers import optional_int, sticker_request
-
-
-def test_seed_box_values():
-    assert optional_int("") is None and optional_int("  ") is None and optional_int(None) is None
-    assert optional_int("42") == 42 and optional_int(7.0) == 7 and optional_int(" 3 ") == 3
-    for bad in ("abc", "1.5", 2.5):
-        with pytest.raises(BadInput, match="is not a whole number"):
-            optional_int(bad)
+from ui.handlers import log_text, visitor_lang
 
 
-def test_an_empty_seed_box_means_a_random_seed_and_the_session_is_kept():
-    request = sticker_request(None, "开心", "photo", None, "", 1.0, "mochi", None, session="s1")
-    assert request.seed is None and request.session == "s1" and request.diffusion is True
+def test_the_visitors_language_comes_from_the_browser():
+    def asking(header):
+        return SimpleNamespace(headers={"accept-language": header})
+
+    assert visitor_lang(asking("zh-CN,zh;q=0.9,en;q=0.8")) == "zh"
+    assert visitor_lang(asking("en-US,en;q=0.9")) == "en"
+    assert visitor_lang(asking("fr-FR,zh;q=0.5")) == "zh"
+    assert visitor_lang(None) == "en"
+
+
+def test_the_log_shows_each_stage_the_total_and_warnings_in_one_language():
+    summary = {"timings_ms": {"load": 1.0, "detect": 20.0, "total": 30.5},
+               "warnings": [{"code": "x", "zh": "脸太小", "en": "The face is small"}]}
+    zh, en = log_text(summary, "zh"), log_text(summary, "en")
+    assert "total       30.5 ms" in zh and "脸太小" in zh and "small" not in zh
+    assert "The face is small" in en and "脸" not in en

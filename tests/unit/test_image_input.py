@@ -44,3 +44,9 @@ def test_transparent_png_becomes_white_and_large_photos_shrink():
     rgb = load_image(buffer.getvalue())
     assert max(rgb.shape[:2]) == WORK_MAX_SIDE
     assert rgb.shape[2] == 3 and rgb.min() == 255
+
+
+def test_an_extreme_strip_is_refused_in_words():
+    strip = np.zeros((64, 60_000, 3), np.uint8)
+    with pytest.raises(BadInput, match="too long and thin"):
+        load_image(strip)

@@ -1,7 +1,6 @@
-import os
-
 import numpy as np
 import pytest
+from ci import unavailable
 from PIL import ImageFont
 
 from emojigen.export import encode_png
@@ -48,9 +47,7 @@ def emoji_font():
 
     font = find_emoji_font()
     if font is None:
-        if os.environ.get("CI"):
-            pytest.fail("no colour emoji font: CI installs fonts-noto-color-emoji")
-        pytest.skip("no colour emoji font (apt-get install fonts-noto-color-emoji)")
+        unavailable("no colour emoji font", "apt-get install fonts-noto-color-emoji")
     return font
 
 

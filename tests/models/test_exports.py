@@ -15,21 +15,23 @@ from emojigen.export import PLATFORMS, TooLarge, export_animated, export_static
 from emojigen.export.platforms import Limits
 from emojigen.expression.animate import intensity_curve
 from emojigen.pack import PackRequest, make_pack
-from emojigen.pipeline import Stages
+from emojigen.plan import make_plan
+from emojigen.progress import Tracker
 
 
 @pytest.fixture(scope="module")
 def rendered(pipeline, photos):
     """name -> (static sticker, animation frames), each drawn at the platform's own size."""
     request = StickerRequest(image=photos["face"], text="震惊", caption="震惊！")
-    stage = Stages(None)
+    span = Tracker().root()
     cache = {}
 
     def get(size: int):
         if size not in cache:
-            look = pipeline.look(request, size=size)
-            prepared = pipeline.prepare(request, stage, work_side=size)
-            frames = [pipeline.render(prepared, "surprised", k, look, "震惊！", stage)
+            plan = make_plan(request, "animation", sticker_size=size, font_path="", templates={},
+                             diffusion_ready=False)
+            prepared = pipeline.prepare(plan, span, [])
+            frames = [pipeline.render(prepared, "surprised", k, plan.look, plan.framing, "震惊！", span)
                       for k in intensity_curve(16, 1.0)]
             cache[size] = (frames[8], frames)
         return cache[size]
@@ -80,7 +82,7 @@ def test_a_file_just_over_is_made_smaller_and_the_user_is_told(rendered):
     full = export_static(image, Limits("png", (512, 512), 10**9))
     squeezed = export_static(image, Limits("png", (512, 512), len(full.data) // 2))
     assert len(squeezed.data) <= len(full.data) // 2
-    assert squeezed.notes and "colours" in squeezed.notes[0]
+    assert squeezed.notes and "colours" in squeezed.notes[0].en
 
 
 @pytest.mark.parametrize("name,count", [("wechat", 8), ("wechat", 16), ("telegram", 5), ("whatsapp", 3),
@@ -133,9 +135,9 @@ def test_a_pack_finds_the_face_and_cuts_it_out_once(pipeline, photos, monkeypatc
     calls = {"detect": 0, "matte": 0}
     real_detect, real_matte = pipeline.detector.detect, subject_module.matte
 
-    def counting_detect(rgb):
+    def counting_detect(rgb, face=None):
         calls["detect"] += 1
-        return real_detect(rgb)
+        return real_detect(rgb, face)
 
     def counting_matte(*args):
         calls["matte"] += 1

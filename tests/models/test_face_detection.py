@@ -5,13 +5,7 @@ import numpy as np
 import pytest
 
 from emojigen import NoFace
-from emojigen.face import FaceDetector
 from emojigen.face.detect import _choose_face
-
-
-@pytest.fixture(scope="module")
-def detector():
-    return FaceDetector()
 
 
 def test_clear_face(detector, astronaut):

@@ -1,4 +1,5 @@
-"""Who is this? dlib's 128-d face descriptor, to check that an edited face is still the same person."""
+"""Who is this? dlib's 128-d face descriptor, for the tests to check that an edited face is still the same
+person (the library itself never needs it)."""
 
 from __future__ import annotations
 

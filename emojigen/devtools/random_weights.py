@@ -1,5 +1,6 @@
-"""Stable Diffusion pipelines with random weights, built from configs: a tiny one for tests and one of
-SD 1.5's full size for benchmarks (the speed is real even though the pictures are noise).
+"""For tests and benchmarks only (the tests' tiny model, `emojigen bench`): Stable Diffusion pipelines
+with random weights, built from configs: a tiny one for tests and one of SD 1.5's full size for
+benchmarks (the speed is real even though the pictures are noise).
 
 No weights can be downloaded where this is built and tested, so these stand in for a real model; they
 go through the same save_pretrained / from_pretrained path a real model folder does.

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from identity import FaceIdentity
 from PIL import Image
 
 from emojigen.expression import EXPRESSIONS
 from emojigen.expression.animate import animate_expression
 from emojigen.expression.render import render_expression
-from emojigen.face import FaceDetector, FaceFrame, FaceIdentity
+from emojigen.face import FaceFrame
 from emojigen.sticker.compose import crop_head
 
 FACES = ["astronaut", "obama", "young_man", "surprised_woman", "happy_woman", "glasses", "elderly", "group",
          "grey_obama"]
 IDENTITY_LIMIT = 0.5  # dlib's own same-person threshold is 0.6
-
-
-@pytest.fixture(scope="module")
-def detector():
-    return FaceDetector()
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def test_festival_frames_hold_the_users_head(pipeline, photos, name, artifacts_d
 
 
 def test_unknown_template_is_a_clear_error(pipeline):
-    with pytest.raises(BadInput, match="No such template"):
+    with pytest.raises(BadInput, match="template: no such template"):
         pipeline.run(StickerRequest(template="nope"))
 
 

@@ -1,0 +1,37 @@
+"""The one place that builds what differs between deployments from the settings: where results are
+stored, where the history lives, and the styling backend. The pipeline receives them ready-made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from emojigen.config import Settings
+from emojigen.history import History
+from emojigen.store import OutputStore
+
+
+def make_store(settings: Settings) -> OutputStore:
+    return OutputStore(settings.outputs_dir)
+
+
+def make_history(settings: Settings) -> History:
+    return History(Path(settings.db_path) if settings.db_path else Path(settings.outputs_dir) / "history.sqlite")
+
+
+def make_diffusion(settings: Settings) -> Any:
+    """The Stable Diffusion styler when a model is configured, else None (the classic looks)."""
+    if not settings.sd_model:
+        return None
+    from emojigen.diffusion.styler import DiffusionStyler  # torch is imported only on its first load
+
+    return DiffusionStyler(settings)
+
+
+def build_pipeline(settings: Settings | None = None) -> Any:
+    """A pipeline with everything built from `settings` (EMOJIGEN_* variables when left out)."""
+    from emojigen.pipeline import Pipeline
+
+    settings = settings or Settings.from_env()
+    return Pipeline(settings, store=make_store(settings), history=make_history(settings),
+                    diffusion=make_diffusion(settings))

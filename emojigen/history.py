@@ -126,6 +126,13 @@ _SELECT = """SELECT r.id, r.kind, r.created, r.expression, r.style, r.backend, r
 
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry = dict(row)
-    entry["request"] = json.loads(entry["request"])
+    entry["request"] = json.loads(entry["request"], parse_int=_json_safe_int)
     entry["created"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry["created"]))
     return entry
+
+
+def _json_safe_int(text: str) -> int | str:
+    """Integers beyond 64 bits (a seed an older version stored unchecked) come back as text: JSON encoders
+    of API clients cannot carry them, and one such row must not break the history for everyone."""
+    value = int(text)
+    return value if -2**63 <= value < 2**63 else text

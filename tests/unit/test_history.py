@@ -42,3 +42,12 @@ def test_bad_ratings_are_refused_and_change_nothing(tmp_path, stars):
 def test_rating_an_unknown_result_is_a_clear_error(tmp_path):
     with pytest.raises(BadInput, match="no result with the id 'nope'"):
         History(tmp_path / "h.sqlite").rate("nope", 3)
+
+
+def test_nothing_is_written_until_first_use_and_an_old_huge_seed_does_not_break_the_list(tmp_path):
+    db = tmp_path / "sub" / "h.sqlite"
+    history = History(db)
+    assert not db.exists() and not db.parent.exists()  # the constructor does no I/O
+    history.add("old", "sticker", {"seed": 2**64, "text": "开心"}, session="s", expression="happy")
+    (entry,) = history.recent()
+    assert entry["request"]["seed"] == str(2**64) and entry["request"]["text"] == "开心"

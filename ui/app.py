@@ -184,7 +184,8 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         def page_request(args: tuple) -> Request:
             """Page values -> request, by field name, with the page's own conventions turned into the request's."""
             values = dict(zip(names, args[:len(names)], strict=True))
-            if args[len(names)]:  # "no caption"
+            values["captions"] = not args[len(names)]  # "no caption" holds for a pack's stickers too
+            if args[len(names)]:
                 values["caption"] = ""
             elif not (values["caption"] or "").strip():
                 values["caption"] = None  # an empty box means: choose a caption for me

@@ -79,6 +79,6 @@ class StickerBlocks(gr.Blocks):
     endpoint since then come at the end, and a value left off means None, the declared default."""
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
-        if block_fn.api_name in ENDPOINTS and len(inputs) < len(block_fn.inputs):
+        if block_fn.api_name in (*ENDPOINTS, "rate", "history") and len(inputs) < len(block_fn.inputs):
             inputs.extend([None] * (len(block_fn.inputs) - len(inputs)))
         super().validate_inputs(block_fn, inputs)

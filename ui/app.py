@@ -22,7 +22,7 @@ from emojigen.export import PLATFORMS
 from emojigen.spec import Request, defaults, params
 from ui.api import add_api
 from ui.controls import StickerBlocks, slider
-from ui.handlers import guarded, log_text, progress_callback, visitor_lang
+from ui.handlers import guarded, log_text, page_language, progress_callback
 from ui.history import history_items, rate_result, stats_rows
 from ui.i18n import I18N, t
 
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = ["开心大笑", "震惊", "委屈", "无语", "生气", "laughing", "crying"]
 NO_PLATFORM = "none"
+# Runs in the browser before a button's request: the last input (the hidden visitor-language box) gets the
+# language the page is shown in (Gradio sets <html lang> when Settings switch it), else the browser's.
+READ_LANGUAGE = "(...values) => [...values.slice(0, -1), document.documentElement.lang || navigator.language]"
 STARS = ["1", "2", "3", "4", "5"]
 
 # A checkerboard behind stickers shows their transparency and their white outline.
@@ -66,7 +69,9 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         page["face"] = gr.State(None)  # which face of a group photo; None: the largest
         page["session"] = gr.BrowserState("", storage_key="emojigen-session")  # this browser's history
         current_id = gr.State(None)  # the result on show, for its rating
-        visitor = gr.State("en")  # the visitor's language (zh or en), for the processing log
+        # The visitor's language for the processing log: the page's own (Settings can switch it), read by
+        # READ_LANGUAGE in the browser when a button is pressed.
+        visitor = gr.Textbox(value="", visible=False, elem_id="visitor-language")
         with gr.Row():
             with gr.Column(scale=1):
                 page["image"] = gr.Image(label=label("image"), type="filepath",
@@ -211,18 +216,19 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             result = guarded(lambda: pipeline.run(page_request(args), progress=progress_callback(progress)))
             path = str(result.png_path)
             return (path, gr.DownloadButton(value=path, interactive=True),
-                    *finished(result, session_of(args), args[-1]), gr.Tabs(selected="sticker-tab"))
+                    *finished(result, session_of(args), page_language(args[-1])), gr.Tabs(selected="sticker-tab"))
 
         def on_animate(*args, progress=gr.Progress()):
             result = guarded(lambda: pipeline.animate(page_request(args), progress=progress_callback(progress)))
             gif = str(result.files["animation.gif"])
             return (gif, gr.DownloadButton(value=gif, interactive=True),
-                    *finished(result, session_of(args), args[-1]), gr.Tabs(selected="animation-tab"))
+                    *finished(result, session_of(args), page_language(args[-1])),
+                    gr.Tabs(selected="animation-tab"))
 
         shared = [download_platform, details, stage_log, current_id, rating, history, preview_tabs]
-        generate.click(on_generate, inputs, [sticker, download, *shared], **private)
-        page["text"].submit(on_generate, inputs, [sticker, download, *shared], **private)
-        animate.click(on_animate, inputs, [animation, download_animation, *shared], **private)
+        generate.click(on_generate, inputs, [sticker, download, *shared], js=READ_LANGUAGE, **private)
+        page["text"].submit(on_generate, inputs, [sticker, download, *shared], js=READ_LANGUAGE, **private)
+        animate.click(on_animate, inputs, [animation, download_animation, *shared], js=READ_LANGUAGE, **private)
 
         def on_pack(*args, progress=gr.Progress()):
             result = guarded(lambda: pipeline.pack(page_request(args), progress=progress_callback(progress)),
@@ -230,9 +236,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             summary = result.summary()
             # No labels over the previews: each sticker carries its own caption.
             return (result.previews, gr.DownloadButton(value=str(result.zip_path), interactive=True), summary,
-                    log_text(summary, args[-1]), history_items(pipeline, session_of(args)))
+                    log_text(summary, page_language(args[-1])), history_items(pipeline, session_of(args)))
 
-        make_pack_button.click(on_pack, inputs, [pack_gallery, download_pack, details, stage_log, history], **private)
+        make_pack_button.click(on_pack, inputs, [pack_gallery, download_pack, details, stage_log, history],
+                               js=READ_LANGUAGE, **private)
 
         def on_rate(session_id, result_id, stars):
             rate_result(pipeline, result_id, stars)
@@ -241,13 +248,12 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         rating.input(on_rate, [page["session"], current_id, rating], history, **private)
         refresh_stats.click(lambda: stats_rows(pipeline), None, stats, **private)
 
-        def on_load(session_id, request: gr.Request):
+        def on_load(session_id):
             session_id = session_id or secrets.token_hex(8)
-            return (status_text(pipeline), session_id, history_items(pipeline, session_id), stats_rows(pipeline),
-                    visitor_lang(request))
+            return status_text(pipeline), session_id, history_items(pipeline, session_id), stats_rows(pipeline)
 
         # The model loads in the background after start: each page shows the status as it is now.
-        demo.load(on_load, page["session"], [backend_status, page["session"], history, stats, visitor], **private)
+        demo.load(on_load, page["session"], [backend_status, page["session"], history, stats], **private)
         add_api(pipeline)
     demo.page_fields = names  # the request fields the page sets (checked against the spec by the tests)
     return demo

@@ -39,16 +39,9 @@ def request_from(values: dict[str, Any]) -> Request:
     return Request(**values)
 
 
-def visitor_lang(request: gr.Request | None) -> str:
-    """zh or en, from the browser's preferred languages."""
-    header = (request.headers.get("accept-language", "") if request is not None else "").lower()
-    for part in header.split(","):
-        tag = part.split(";")[0].strip()
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
+def page_language(tag: str | None) -> str:
+    """zh or en, from the language the page is shown in ("zh-CN", "en-US" ...); English otherwise."""
+    return "zh" if (tag or "").strip().lower().startswith("zh") else "en"
 
 
 def log_text(summary: dict, lang: str = "en") -> str:

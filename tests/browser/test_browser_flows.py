@@ -5,7 +5,7 @@ sticker, its rating and the session history. Screenshots land in tests/artifacts
 import re
 
 import pytest
-from browser_steps import generate, open_app, open_section, upload
+from browser_steps import generate, open_app, open_section, type_feeling, upload
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def test_make_rate_and_find_a_sticker(browser, app_url, photos, artifacts_dir, l
     page.close()
 
 
-def test_language_can_be_switched_on_the_page(browser, app_url, artifacts_dir):
+def test_language_can_be_switched_on_the_page(browser, app_url, photos, artifacts_dir):
     page = open_app(browser, app_url, viewport=SCREENS["desktop"], locale="en-US")
     assert page.inner_text("#generate").strip() == "Generate"
     page.get_by_text("Settings", exact=False).last.click()
@@ -56,4 +56,12 @@ def test_language_can_be_switched_on_the_page(browser, app_url, artifacts_dir):
     page.keyboard.press("Escape")
     page.wait_for_function("() => document.querySelector('#generate').innerText.trim() === '生成'", timeout=10_000)
     page.screenshot(path=str(artifacts_dir / "browser_language_switched.png"))
+    # The processing log's warnings follow the page's language too, not only the browser's.
+    page.locator(".backdrop").first.click(position={"x": 5, "y": 5})  # close Settings: click beside it
+    page.get_by_role("dialog").wait_for(state="hidden", timeout=10_000)
+    upload(page, photos["face"])
+    type_feeling(page, "qwerty")
+    generate(page)
+    log = page.locator("#log textarea").input_value()
+    assert "没看懂“qwerty”" in log and "Did not recognise" not in log
     page.close()

@@ -1,18 +1,12 @@
 """The page's helpers: the visitor's language and the processing log."""
 
-from types import SimpleNamespace
-
-from ui.handlers import log_text, visitor_lang
+from ui.handlers import log_text, page_language
 
 
-def test_the_visitors_language_comes_from_the_browser():
-    def asking(header):
-        return SimpleNamespace(headers={"accept-language": header})
-
-    assert visitor_lang(asking("zh-CN,zh;q=0.9,en;q=0.8")) == "zh"
-    assert visitor_lang(asking("en-US,en;q=0.9")) == "en"
-    assert visitor_lang(asking("fr-FR,zh;q=0.5")) == "zh"
-    assert visitor_lang(None) == "en"
+def test_the_log_language_follows_the_page():
+    assert page_language("zh-CN") == "zh" and page_language("zh") == "zh" and page_language("zh-TW") == "zh"
+    assert page_language("en-US") == "en" and page_language("fr") == "en"
+    assert page_language("") == "en" and page_language(None) == "en"
 
 
 def test_the_log_shows_each_stage_the_total_and_warnings_in_one_language():

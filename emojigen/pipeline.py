@@ -24,6 +24,7 @@ from emojigen.diffusion.prompts import Prompt
 from emojigen.diffusion.status import describe_backend
 from emojigen.errors import EmojigenError
 from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static
+from emojigen.expression.actions import Tweaks
 from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
 from emojigen.expression.render import render_expression
@@ -214,11 +215,13 @@ class Pipeline:
 
     def render(self, prepared: Prepared, expression: str, intensity: float, look: Look, framing: Framing,
                caption: str, span: Span, notices: list[Notice] | None = None,
-               prompt: Prompt | None = None) -> np.ndarray:
-        """One finished RGBA sticker: the expression drawn on the prepared subject, styled, framed."""
+               prompt: Prompt | None = None, tweaks: Tweaks | None = None) -> np.ndarray:
+        """One finished RGBA sticker: the expression (and the sliders' tweaks) drawn on the prepared
+        subject, styled, framed."""
         subject = prepared.subject
         with span.stage("warp", 0.0, 0.3):
-            rendered = render_expression(subject.image, subject.landmarks, expression, intensity)
+            rendered = render_expression(subject.image, subject.landmarks, expression, intensity, tweaks=tweaks,
+                                         aus=self.lexicon.recipes.get(expression, {}))
             if notices is not None:
                 notices.extend(_softened_notice(rendered.scale))
         with span.stage("style", 0.3, 0.85) as styling:
@@ -283,12 +286,14 @@ class Pipeline:
         prompt = build_prompt(expression, intensity, plan.look.style) if plan.look.diffusion is not None else None
         if not plan.animated:
             image = self.render(prepared, expression, intensity, plan.look, plan.framing, caption, span, notices,
-                                prompt)
+                                prompt, plan.tweaks)
             return [image], 0, prompt
         curve = intensity_curve(plan.frames, intensity)
         peak = int(np.argmax(curve))
+        # The sliders ease in and out with the expression: a fraction of them on each frame.
+        easing = intensity_curve(plan.frames, 1.0)
         images = [self.render(prepared, expression, k, plan.look, plan.framing, caption, frame_span,
-                              notices if i == peak else None, prompt)
+                              notices if i == peak else None, prompt, plan.tweaks.scaled(easing[i]))
                   for i, (k, frame_span) in enumerate(zip(curve, span.split(len(curve), "frame"), strict=True))]
         return images, peak, prompt
 

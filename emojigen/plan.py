@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from emojigen.diffusion.options import DiffusionOptions, make_options
 from emojigen.errors import BadInput, BadParameter
 from emojigen.export.platforms import PLATFORMS, Platform
+from emojigen.expression.actions import Tweaks
 from emojigen.notices import Notice
 from emojigen.spec import Request, validate
 from emojigen.sticker.emoji import find_emoji_font
@@ -47,6 +48,7 @@ class Plan:
     work_side: int  # pixels the face is drawn at
     notices: tuple[Notice, ...]  # what validation adjusted (text cut ...)
     frames: int = ANIMATION_FRAMES
+    tweaks: Tweaks = Tweaks()  # the fine-tune sliders
 
     @property
     def animated(self) -> bool:
@@ -88,7 +90,9 @@ def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str,
                            caption_position=request.caption_position)
     look = Look(request.style, finish, find_cjk_font(font_path), find_emoji_font(),
                 _diffusion_options(request, seed, diffusion_ready))
-    return Plan(kind, request, seed, look, framing, platform, size, tuple(notices), frames)
+    tweaks = Tweaks(brows=request.brows, eyes=request.eyes, mouth=request.mouth_open, smile=request.smile,
+                    wink=request.wink)
+    return Plan(kind, request, seed, look, framing, platform, size, tuple(notices), frames, tweaks)
 
 
 def _diffusion_options(request: Request, seed: int, ready: bool) -> DiffusionOptions | None:

@@ -105,6 +105,21 @@ class Request:
         None, "int", "用哪张脸", "Face", "合照中从左到右第几张脸（从 0 数）；留空用最大的那张",
         "in a group photo, which face, counting from 0 left to right; left out: the largest",
         minimum=0, maximum=99, step=1, cli="--face")
+    # Fine-tune sliders: action units on top of the typed feeling; 0 changes nothing.
+    brows: float = _param(
+        0.0, "float", "眉毛", "Brows", "-1 皱眉压低 · 0 不变 · 1 扬起",
+        "-1 lowered and drawn together, 0 as is, 1 raised", minimum=-1.0, maximum=1.0, step=0.05, cli="--brows")
+    eyes: float = _param(
+        0.0, "float", "眼睛", "Eyes", "-1 闭上 · 0 不变 · 1 睁大", "-1 closed, 0 as is, 1 wide open",
+        minimum=-1.0, maximum=1.0, step=0.05, cli="--eyes")
+    wink: float = _param(0.0, "float", "眨眼", "Wink", "0 不变 · 1 闭上一只眼", "0 as is, 1 one eye shut",
+                         minimum=0.0, maximum=1.0, step=0.05, cli="--wink")
+    mouth_open: float = _param(
+        0.0, "float", "张嘴", "Mouth open", "0 不变 · 1 张大嘴（啊）", "0 as is, 1 wide open (aaa)",
+        minimum=0.0, maximum=1.0, step=0.05, cli="--mouth-open")
+    smile: float = _param(
+        0.0, "float", "嘴角", "Smile", "-1 嘴角向下 · 0 不变 · 1 嘴角上扬", "-1 corners down, 0 as is, 1 corners up",
+        minimum=-1.0, maximum=1.0, step=0.05, cli="--smile")
     # Packs
     count: int | None = _param(
         None, "int", "数量", "Count", "整套表情包的张数（微信：8、16 或 24）；留空按平台常用数量",
@@ -151,10 +166,11 @@ class Request:
 # The parameters of each HTTP endpoint, in order. The first ones keep the order earlier clients used;
 # new parameters are added at the end, so positional clients keep working.
 DIFFUSION_FIELDS = ("diffusion", "lora", "lora_scale", "strength", "steps", "guidance", "fast")
+TWEAK_FIELDS = ("brows", "eyes", "wink", "mouth_open", "smile")
 STICKER_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
-               "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face")
+               "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face", *TWEAK_FIELDS)
 ANIMATE_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", *DIFFUSION_FIELDS,
-               "caption_position", "outline_width", "outline_color", "shadow", "face")
+               "caption_position", "outline_width", "outline_color", "shadow", "face", *TWEAK_FIELDS)
 PACK_API = ("image", "platform", "count", "expressions", "style", "template", "lang", "animated", "seed",
             *DIFFUSION_FIELDS, "intensity", "captions", "caption_position", "outline_width", "outline_color",
             "shadow", "face")

@@ -19,7 +19,7 @@ import numpy as np
 from emojigen import EmojigenError, Pipeline
 from emojigen.assets import assets_dir
 from emojigen.export import PLATFORMS
-from emojigen.spec import Request, defaults, params
+from emojigen.spec import TWEAK_FIELDS, Request, defaults, params
 from ui.api import add_api
 from ui.controls import StickerBlocks, slider
 from ui.handlers import guarded, log_text, page_language, progress_callback
@@ -112,6 +112,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         page["outline_color"] = gr.ColorPicker(value=initial["outline_color"],
                                                                label=label("outline_color"))
                         page["shadow"] = gr.Checkbox(label=label("shadow"), value=initial["shadow"])
+                    with gr.Accordion(t("fine_tune"), open=False, elem_id="fine-tune"):
+                        gr.Markdown(t("fine_tune_info"))
+                        for name in TWEAK_FIELDS:
+                            page[name] = slider(declared[name], label(name), info(name), elem_id=f"tweak-{name}")
                     page["platform"] = gr.Dropdown(platform_choices, value=NO_PLATFORM, label=label("platform"),
                                                    info=t("platform_info"), elem_id="platform")
                     page.update(diffusion_controls(pipeline))

@@ -25,6 +25,7 @@ ZH = {
     "pack": "整套表情包", "make_pack": "生成整套", "preview": "预览", "download_zip": "下载 ZIP",
     "details": "详情", "log": "处理日志", "history": "本次历史", "stats": "评分统计", "refresh": "刷新",
     "diffusion": "扩散模型 Stable Diffusion", "lora_info": "可多选",
+    "fine_tune": "微调表情", "fine_tune_info": "在心情之上再调眉毛、眼睛和嘴；都在 0 时不改变。",
 }
 
 EN = {
@@ -46,6 +47,7 @@ EN = {
     "details": "Details", "log": "Processing log", "history": "This session's stickers", "stats": "Ratings",
     "refresh": "Refresh",
     "diffusion": "Stable Diffusion", "lora_info": "several at once",
+    "fine_tune": "Fine-tune", "fine_tune_info": "Brows, eyes and mouth on top of the feeling; all at 0 change nothing.",
 }
 
 # Each request field's label and help come from its declaration (emojigen/spec.py): field_<name>, info_<name>.

@@ -52,12 +52,14 @@ class Lexicon:
     def __init__(self, data: dict) -> None:
         self.default = data["default"]
         self.captions: dict[str, dict[str, list[str]]] = {}
+        self.recipes: dict[str, dict[str, float]] = {}  # expression -> action units and their intensities
         entries: list[tuple[str, str, float]] = []
         for name, entry in data["expressions"].items():
             if name not in EXPRESSIONS:
                 raise ValueError(f"unknown expression {name!r} in the lexicon")
             entries += [(_normalize(w), name, float(v)) for w, v in entry["words"].items()]
             self.captions[name] = entry.get("captions", {})
+            self.recipes[name] = {au: float(v) for au, v in entry.get("aus", {}).items()}
         # Longest first, so 气死我了 wins over 气死 and 哈哈哈 over 哈哈.
         entries.sort(key=lambda e: -len(e[0]))
         self._words = [(w, name, v, _pattern(w)) for w, name, v in entries]

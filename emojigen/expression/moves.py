@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from emojigen.expression.actions import Tweaks
 from emojigen.face.geometry import FaceFrame
 
 # iBUG 300-W indices. "a" is the image-left side (the person's right), "b" the image-right side.
@@ -131,10 +132,12 @@ def _smile(t, s, k):
 
 
 def _sad(t, s, k):
-    set_corners(t, s, lift=-0.09 * k, spread=-0.02 * k)
+    """AU1+4+15+17: inner brows up and drawn together (the oblique brows of grief), corners down,
+    the chin pushing the lower lip up."""
+    set_corners(t, s, lift=-0.11 * k, spread=-0.02 * k)
     set_opening(t, s, 0.0)
-    t[LOWER_LIP, 1] -= 0.015 * k  # a little pout
-    move_brows(t, inner=0.09 * k, outer=-0.03 * k, squeeze=0.02 * k)
+    t[LOWER_LIP, 1] -= 0.02 * k
+    move_brows(t, inner=0.13 * k, outer=-0.04 * k, squeeze=0.04 * k)
     move_lids(t, s, upper=-0.02 * k)
 
 
@@ -146,6 +149,7 @@ def _cry(t, s, k):
 
 
 def _surprised(t, s, k):
+    """AU1+2+5+26/27: brows high and arched, eyes wide (white above the iris), the jaw dropped."""
     set_corners(t, s, lift=0.0, spread=-0.06 * k)
     set_opening(t, s, max(mouth_opening(s), 0.36 * k))
     move_brows(t, inner=0.15 * k, outer=0.13 * k)
@@ -153,14 +157,18 @@ def _surprised(t, s, k):
 
 
 def _angry(t, s, k):
-    set_corners(t, s, lift=-0.05 * k, spread=-0.02 * k)
+    """AU4+5+7+23+24: brows down and drawn together, a glaring upper lid, tense lower lids, the lips
+    pressed and narrowed."""
+    set_corners(t, s, lift=-0.05 * k, spread=-0.03 * k)
     set_opening(t, s, 0.0)
-    move_brows(t, inner=-0.1 * k, outer=0.02 * k, squeeze=0.08 * k)
-    move_lids(t, s, upper=0.01 * k, lower=0.025 * k)
+    move_brows(t, inner=-0.12 * k, outer=0.01 * k, squeeze=0.08 * k)
+    move_lids(t, s, upper=0.015 * k, lower=0.03 * k)
 
 
 def _disgusted(t, s, k):
-    set_corners(t, s, lift=-0.05 * k, spread=0.0)
+    """AU9+10+15(+4): the nose wrinkled, the upper lip raised, corners down; a grin closes to a sneer."""
+    set_corners(t, s, lift=-0.06 * k, spread=0.0)
+    set_opening(t, s, min(mouth_opening(s), 0.06))
     t[UPPER_LIP, 1] -= 0.05 * k
     t[31:36, 1] -= 0.03 * k  # the nose wrinkles up
     move_brows(t, inner=-0.06 * k, outer=-0.02 * k, squeeze=0.03 * k)
@@ -168,10 +176,11 @@ def _disgusted(t, s, k):
 
 
 def _scared(t, s, k):
-    set_corners(t, s, lift=-0.03 * k, spread=0.08 * k)
+    """AU1+2+4+5+20+26: brows raised and drawn together, eyes wide, the lips stretched sideways."""
+    set_corners(t, s, lift=-0.03 * k, spread=0.1 * k)
     set_opening(t, s, max(mouth_opening(s), 0.2 * k))
-    move_brows(t, inner=0.15 * k, outer=0.08 * k, squeeze=0.03 * k)
-    move_lids(t, s, upper=0.05 * k, lower=-0.01 * k)
+    move_brows(t, inner=0.17 * k, outer=0.07 * k, squeeze=0.05 * k)
+    move_lids(t, s, upper=0.06 * k, lower=-0.01 * k)
 
 
 def _neutral(t, s, k):
@@ -249,8 +258,33 @@ MOVES: dict[str, Callable[[np.ndarray, np.ndarray, float], None]] = {
 }
 
 
-def target_landmarks(landmarks: np.ndarray, expression: str, intensity: float) -> np.ndarray:
-    """Where the 68 landmarks should go to show `expression` at `intensity` (image pixels)."""
+def apply_tweaks(t: np.ndarray, tweaks: Tweaks) -> None:
+    """The fine-tune sliders, on top of the expression's own moves (each 0: no change)."""
+    before = t.copy()
+    if tweaks.brows > 0:  # AU1+2
+        move_brows(t, inner=0.13 * tweaks.brows, outer=0.11 * tweaks.brows)
+    elif tweaks.brows < 0:  # AU4: down and drawn together
+        move_brows(t, inner=0.13 * tweaks.brows, outer=0.0, squeeze=-0.08 * tweaks.brows)
+    if tweaks.eyes > 0:  # AU5
+        move_lids(t, before, upper=0.06 * tweaks.eyes)
+    elif tweaks.eyes < 0:  # AU43
+        for side in "ab":
+            close_eye(t, before, side, -tweaks.eyes)
+    if tweaks.wink > 0:  # AU46 on the image-left eye
+        close_eye(t, before, "a", tweaks.wink)
+    if tweaks.smile:  # AU12 up and out / AU15 down
+        for corner, near, sign in ((CORNER_A, NEAR_CORNER_A, -1.0), (CORNER_B, NEAR_CORNER_B, 1.0)):
+            move = np.array([sign * 0.04 * max(tweaks.smile, 0.0), -0.11 * tweaks.smile])
+            t[corner] += move
+            t[near] += 0.45 * move
+    if tweaks.mouth > 0:  # AU25+26: open further than the expression did
+        set_opening(t, t.copy(), max(mouth_opening(t), 0.4 * tweaks.mouth))
+
+
+def target_landmarks(landmarks: np.ndarray, expression: str, intensity: float,
+                     tweaks: Tweaks | None = None) -> np.ndarray:
+    """Where the 68 landmarks should go to show `expression` at `intensity`, with the sliders' `tweaks`
+    on top (image pixels)."""
     frame = FaceFrame.from_landmarks(landmarks)
     src = frame.to_local(landmarks)
     target = src.copy()
@@ -259,4 +293,6 @@ def target_landmarks(landmarks: np.ndarray, expression: str, intensity: float) -
     # fade the whole move towards the face as it is: 0 changes nothing.
     fade = min(1.0, float(intensity) / FULL_MOVE_AT)
     target = src + fade * (target - src)
+    if tweaks is not None and tweaks.any:
+        apply_tweaks(target, tweaks)
     return frame.to_image(target).astype(np.float32)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emojigen.expression.actions import AUs, Tweaks
 from emojigen.expression.eyes import roll_eyes
 from emojigen.expression.mouth import closes_mouth, erase_mouth_inside, paint_mouth
 from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
@@ -34,8 +35,11 @@ class RenderedFace:
     scale: float  # 1.0 if the full move was applied; less if it was softened to avoid folds
 
 
-def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str, intensity: float) -> RenderedFace:
-    target = target_landmarks(landmarks, expression, intensity)
+def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str, intensity: float,
+                      tweaks: Tweaks | None = None, aus: AUs | None = None) -> RenderedFace:
+    """`aus`: the expression's action units (its recipe; the default lexicon's when left out);
+    `tweaks`: the fine-tune sliders on top."""
+    target = target_landmarks(landmarks, expression, intensity, tweaks)
     source = erase_mouth_inside(image, landmarks) if closes_mouth(landmarks, target) else image
     warped = warp_face(source, landmarks, target)
     out = paint_mouth(warped.image, landmarks, warped.landmarks)

@@ -1,0 +1,65 @@
+"""Expressions as Facial Action Coding System action units (AUs), and the fine-tune sliders.
+
+Each expression has a recipe in assets/expressions.json ("aus": AU -> intensity, after the EMFACS
+prototypes: sad AU1+4+15+17, surprise AU1+2+5+26+27, anger AU4+5+7+23+24 ...). A recipe scaled by the
+request's intensity says what the landmark moves cannot: which wrinkles and folds show (appearance.py)
+and whether an opened mouth shows teeth (mouth.py).
+
+The sliders (brows, eyes, mouth, smile, wink) are offsets on top of the typed feeling, each one a few
+AUs: left at 0 they change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+AUs = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Tweaks:
+    """The fine-tune sliders. 0 everywhere: the expression as the words asked for it."""
+    brows: float = 0.0  # -1 lowered and drawn together (AU4) .. +1 raised (AU1+2)
+    eyes: float = 0.0  # -1 closed (AU43) .. +1 wide open (AU5)
+    mouth: float = 0.0  # 0 .. 1 jaw dropped open (AU25+26)
+    smile: float = 0.0  # -1 corners down (AU15) .. +1 corners up (AU12)
+    wink: float = 0.0  # 0 .. 1 the image-left eye shut (AU46)
+
+    @property
+    def any(self) -> bool:
+        return any((self.brows, self.eyes, self.mouth, self.smile, self.wink))
+
+    def scaled(self, k: float) -> Tweaks:
+        """The sliders at a fraction of their value (an animation's frames ease them in and out)."""
+        return Tweaks(self.brows * k, self.eyes * k, self.mouth * k, self.smile * k, self.wink * k)
+
+    def aus(self) -> dict[str, float]:
+        """The action units the sliders add."""
+        found = {"AU1": max(self.brows, 0.0), "AU2": max(self.brows, 0.0) * 0.8, "AU4": max(-self.brows, 0.0),
+                 "AU5": max(self.eyes, 0.0), "AU43": max(-self.eyes, 0.0), "AU25": self.mouth,
+                 "AU26": self.mouth, "AU12": max(self.smile, 0.0), "AU6": max(self.smile, 0.0) * 0.5,
+                 "AU15": max(-self.smile, 0.0), "AU46": self.wink}
+        return {au: v for au, v in found.items() if v > 0}
+
+
+def scaled(aus: AUs, k: float) -> dict[str, float]:
+    return {au: v * k for au, v in aus.items() if v * k > 0}
+
+
+def combined(*sets: AUs) -> dict[str, float]:
+    """Several AU sets at once (a recipe and the sliders): intensities add up."""
+    total: dict[str, float] = {}
+    for aus in sets:
+        for au, v in aus.items():
+            total[au] = total.get(au, 0.0) + v
+    return total
+
+
+def teeth_shown(aus: AUs) -> float:
+    """How much of the teeth an open mouth shows, 0..1. Teeth show when the lips are pulled back or up:
+    a smile or laugh (AU12), a snarl or shout (AU10), a stretched fearful mouth (AU20, a little). A
+    mouth dropped open in surprise (AU26/27 alone) shows a dark opening, no grin."""
+    if max(aus.get("AU25", 0.0), aus.get("AU26", 0.0), aus.get("AU27", 0.0)) <= 0:
+        return 0.0
+    return min(1.0, max(aus.get("AU12", 0.0), aus.get("AU10", 0.0), 0.3 * aus.get("AU20", 0.0)))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 AUs = Mapping[str, float]
+GASP_TEETH = 0.3  # a dropped jaw still shows the upper teeth's edge under the lip, not a grin's band
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,17 @@ def combined(*sets: AUs) -> dict[str, float]:
     return total
 
 
+def gasps(aus: AUs) -> bool:
+    """The jaw drops open (AU26/27) without the lips pulled back (no AU12 grin, no AU10 snarl): a
+    surprised or frightened mouth, a dark opening rather than a smile."""
+    return aus.get("AU26", 0.0) + aus.get("AU27", 0.0) >= 0.6 and teeth_shown(aus) <= GASP_TEETH
+
+
 def teeth_shown(aus: AUs) -> float:
     """How much of the teeth an open mouth shows, 0..1. Teeth show when the lips are pulled back or up:
     a smile or laugh (AU12), a snarl or shout (AU10), a stretched fearful mouth (AU20, a little). A
     mouth dropped open in surprise (AU26/27 alone) shows a dark opening, no grin."""
     if max(aus.get("AU25", 0.0), aus.get("AU26", 0.0), aus.get("AU27", 0.0)) <= 0:
         return 0.0
-    return min(1.0, max(aus.get("AU12", 0.0), aus.get("AU10", 0.0), 0.3 * aus.get("AU20", 0.0)))
+    return min(1.0, max(aus.get("AU12", 0.0), aus.get("AU10", 0.0), 0.3 * aus.get("AU20", 0.0),
+                        GASP_TEETH))

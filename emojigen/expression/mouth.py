@@ -16,21 +16,32 @@ TEETH_RGB = np.array((236, 232, 222), np.float32)
 # Paint only when the lips part (or meet) by more than this much (in eye distances) beyond the source.
 MIN_CHANGE = 0.05
 CLOSED = 0.04  # a gap below this (eye distances) reads as closed lips
+TEETH_KEPT = 0.5  # an expression showing less teeth than this repaints an open mouth without its grin
 
 
-def paint_mouth(image: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+def paint_mouth(image: np.ndarray, before: np.ndarray, after: np.ndarray, teeth: float | None = None) -> np.ndarray:
     """Paint the inside of a newly opened mouth, or the seam of a newly closed one.
 
-    `before` and `after` are the landmarks before and after the warp. A mouth that was already open
-    keeps its own teeth and is left alone.
+    `before` and `after` are the landmarks before and after the warp. `teeth` (0..1) is how much of the
+    teeth the expression shows (its action units: a grin shows them, a gasp does not). None: a mouth
+    that was already open keeps its own teeth; with `teeth` below TEETH_KEPT an open mouth is repainted
+    as a dark opening, so a toothy smile turned into surprise does not keep its grin.
     """
     frame = FaceFrame.from_landmarks(before)
     open_before, open_after = _opening(frame, before), _opening(frame, after)
-    if open_after - max(open_before, 0.0) >= MIN_CHANGE:
-        return _paint_opening(image, after, open_after * frame.unit, frame.unit)
+    repaint = teeth is not None and teeth < TEETH_KEPT and open_before > CLOSED and open_after > CLOSED
+    if repaint or open_after - max(open_before, 0.0) >= MIN_CHANGE:
+        return _paint_opening(image, after, open_after * frame.unit, frame.unit, 1.0 if teeth is None else teeth,
+                              cover_teeth=repaint)
     if closes_mouth(before, after):
         return _paint_seam(image, after, frame.unit)
     return image
+
+
+def prepare_mouth(image: np.ndarray, before: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Before the warp: an open mouth that will close has its teeth filled in first, so the warp does
+    not squeeze slivers of teeth between the lips."""
+    return erase_mouth_inside(image, before) if closes_mouth(before, target) else image
 
 
 def erase_mouth_inside(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -81,9 +92,12 @@ def _mouth_box(points: np.ndarray, pad: int, shape: tuple[int, ...]) -> tuple[in
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def _paint_opening(image: np.ndarray, after: np.ndarray, opening_px: float, unit: float) -> np.ndarray:
-    """A dark, shaded cavity, a tongue at the back of a wide opening, and upper teeth whose band
-    thins out towards the corners (so a round mouth does not grow fangs)."""
+def _paint_opening(image: np.ndarray, after: np.ndarray, opening_px: float, unit: float, teeth: float = 1.0,
+                   cover_teeth: bool = False) -> np.ndarray:
+    """A dark, shaded cavity, a tongue at the back of a wide opening, and upper teeth (as many as
+    `teeth` says) whose band thins out towards the corners (so a round mouth does not grow fangs).
+    `cover_teeth`: the mouth was open with its own teeth; reach a little past the inner lip points,
+    which sit on the teeth, so none of the old grin shows at the edges."""
     pad = int(np.ceil(4 * max(0.8, unit * 0.012))) + 2
     x0, y0, x1, y1 = _mouth_box(after[INNER_LIP], pad, image.shape)
     local = after - [x0, y0]
@@ -93,6 +107,9 @@ def _paint_opening(image: np.ndarray, after: np.ndarray, opening_px: float, unit
     hull = cv2.convexHull(np.round(local[INNER_LIP] * 4).astype(np.int32))
     mask = np.zeros((bh, bw), np.uint8)
     cv2.fillPoly(mask, [hull], 255, cv2.LINE_AA, 2)
+    if cover_teeth:
+        grow = max(1, int(round(0.03 * unit)))
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     inside = mask > 127
     top = np.where(inside.any(axis=0), inside.argmax(axis=0), bh).astype(np.float32)
     bottom = np.where(inside.any(axis=0), bh - 1 - inside[::-1].argmax(axis=0), 0).astype(np.float32)
@@ -110,7 +127,7 @@ def _paint_opening(image: np.ndarray, after: np.ndarray, opening_px: float, unit
         tongue_soft = np.clip(1.3 - tongue, 0, 1)[..., None] * 0.8
         fill = fill * (1 - tongue_soft) + TONGUE_RGB * (0.75 + 0.25 * profile[..., None]) * tongue_soft
 
-    band = 0.24 * opening_px * profile
+    band = 0.24 * opening_px * profile * teeth
     teeth = (inside & (ys - top < band)).astype(np.float32)
     teeth_soft = cv2.GaussianBlur(teeth, (0, 0), max(0.7, unit * 0.008))[..., None]
     # Lit from the front: brightest at the middle and the biting edge's top, greyer to the sides.
@@ -121,8 +138,14 @@ def _paint_opening(image: np.ndarray, after: np.ndarray, opening_px: float, unit
     soft = cv2.GaussianBlur(mask, (0, 0), max(0.8, unit * 0.012)).astype(np.float32)[..., None] / 255.0
     out = image.copy()
     box = out[y0:y1, x0:x1, :3].astype(np.float32)
+    if _is_grey(box):  # a black-and-white photo gets a grey mouth, not a red one
+        fill = np.repeat(fill @ np.array([0.299, 0.587, 0.114], np.float32), 3).reshape(fill.shape)
     out[y0:y1, x0:x1, :3] = np.clip(box * (1 - soft) + fill * soft, 0, 255).round().astype(np.uint8)
     return out
+
+
+def _is_grey(box: np.ndarray) -> bool:
+    return float(np.abs(box - box.mean(axis=2, keepdims=True)).mean()) < 2.0
 
 
 def _paint_seam(image: np.ndarray, after: np.ndarray, unit: float) -> np.ndarray:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emojigen.expression.actions import AUs, Tweaks
+from emojigen.expression.actions import AUs, Tweaks, combined, gasps, scaled, teeth_shown
 from emojigen.expression.eyes import roll_eyes
-from emojigen.expression.mouth import closes_mouth, erase_mouth_inside, paint_mouth
+from emojigen.expression.lexicon import default_lexicon
+from emojigen.expression.mouth import paint_mouth, prepare_mouth
 from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
 from emojigen.expression.overlays import draw_speechless_lines, draw_tears
 from emojigen.expression.warp import warp_face
@@ -40,9 +41,12 @@ def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str,
     """`aus`: the expression's action units (its recipe; the default lexicon's when left out);
     `tweaks`: the fine-tune sliders on top."""
     target = target_landmarks(landmarks, expression, intensity, tweaks)
-    source = erase_mouth_inside(image, landmarks) if closes_mouth(landmarks, target) else image
-    warped = warp_face(source, landmarks, target)
-    out = paint_mouth(warped.image, landmarks, warped.landmarks)
+    recipe = default_lexicon().recipes.get(expression, {}) if aus is None else aus
+    # What the action units say about the mouth: an opened mouth shows teeth only for a grin or a shout.
+    acting = combined(scaled(recipe, intensity), tweaks.aus() if tweaks is not None else {})
+    warped = warp_face(prepare_mouth(image, landmarks, target), landmarks, target)
+    # A gasp repaints even a mouth that was open, so a toothy smile turned into surprise loses its grin.
+    out = paint_mouth(warped.image, landmarks, warped.landmarks, teeth_shown(acting) if gasps(acting) else None)
     draw = DRAWINGS.get(expression)
     strength = intensity * max(warped.scale, 0.5)
     if draw is not None and strength > 0:

@@ -3,10 +3,11 @@ describes, on top of any feeling, and left at 0 changes nothing."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-from emojigen.expression.actions import Tweaks, teeth_shown
+from emojigen.expression.actions import GASP_TEETH, Tweaks, gasps, teeth_shown
 from emojigen.expression.render import render_expression
 from emojigen.face import FaceFrame
 from emojigen.sticker.compose import crop_head
@@ -43,7 +44,6 @@ EXPECTED = {
     Tweaks(brows=1.0): (inner_brow_height, +1, 0.06),
     Tweaks(brows=-1.0): (inner_brow_height, -1, 0.05),
     Tweaks(eyes=1.0): (lambda lm: float(np.mean(eye_openings(lm))), +1, 0.012),
-    Tweaks(mouth=1.0): (mouth_opening, +1, 0.15),
     Tweaks(smile=1.0): (corner_lift, +1, 0.04),
     Tweaks(smile=-1.0): (corner_lift, -1, 0.04),
 }
@@ -72,6 +72,17 @@ def test_each_slider_moves_the_face_its_way(faces, detector, name, tweaks):
 
 
 @pytest.mark.parametrize("name", FACES)
+def test_the_mouth_slider_drops_the_jaw_into_a_dark_opening(faces, name):
+    # Measured on the warped landmarks and the pixels: dlib under-reads a dark opening with no teeth.
+    image, landmarks = faces[name]
+    out = render_expression(image, landmarks, "neutral", 0.0, tweaks=Tweaks(mouth=1.0))
+    assert mouth_opening(out.landmarks) >= 0.35
+    mask = np.zeros(out.image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(out.landmarks[60:68]).astype(np.int32)], 1)
+    assert out.image[mask > 0].astype(np.float32).mean() < 110  # dark: no grin left in it
+
+
+@pytest.mark.parametrize("name", FACES)
 def test_the_wink_slider_shuts_one_eye(faces, name):
     # Measured on the warped landmarks: dlib's 68-point model re-detects a shut eye as partly open.
     image, landmarks = faces[name]
@@ -90,5 +101,7 @@ def test_sliders_at_zero_change_nothing(faces):
 def test_teeth_show_for_a_grin_or_a_shout_not_for_a_gasp():
     assert teeth_shown({"AU12": 1.0, "AU25": 1.0, "AU26": 1.0}) == 1.0
     assert teeth_shown({"AU10": 0.8, "AU25": 1.0}) == 0.8
-    assert teeth_shown({"AU1": 1.0, "AU2": 1.0, "AU5": 1.0, "AU26": 1.0, "AU27": 0.4}) == 0.0
+    gasp = {"AU1": 1.0, "AU2": 1.0, "AU5": 1.0, "AU26": 1.0, "AU27": 0.4}
+    assert teeth_shown(gasp) == GASP_TEETH and gasps(gasp)  # only the upper teeth's edge
+    assert not gasps({"AU6": 1.0, "AU12": 1.0, "AU25": 1.0, "AU26": 1.0})  # a laugh
     assert teeth_shown({"AU12": 1.0}) == 0.0  # a closed smile

@@ -1,0 +1,102 @@
+"""A contact sheet of real mouths: each test face (rows) as it is and in the expressions that redraw the
+mouth (columns), cropped around the mouth at full size, written to tests/artifacts/mouth_sheet.png.
+
+Run `python scripts/mouth_sheet.py` after changing the mouth painting, and look at it: a smeared, pasted
+or mask-like mouth is what the landmark tests cannot see. `--landmarks` marks the warped lip points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+
+from emojigen.expression.render import render_expression
+from emojigen.face import FaceDetector, FaceFrame
+from emojigen.sticker.compose import crop_head
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from photo_library import load_rgb  # noqa: E402  (a helper of the tests, beside their conftest)
+
+FACES = ["astronaut", "obama", "young_man", "surprised_woman", "happy_woman", "glasses", "elderly", "grey_obama"]
+COLUMNS = ["original", "sad", "angry", "pout", "surprised", "scared", "laugh"]
+WORK_SIDE = 512  # the face is drawn at this size, as the sticker pipeline does
+CELL_W, CELL_H = 200, 140
+CROP_W = 2.5  # eye distances across a cell
+LABEL_H = 18
+
+
+def face_photo(name: str) -> np.ndarray:
+    if name == "astronaut":
+        from skimage import data
+
+        return data.astronaut()
+    if name.startswith("grey_"):
+        grey = np.asarray(Image.fromarray(load_rgb(name[5:])).convert("L"))
+        return np.dstack([grey] * 3)
+    return load_rgb(name)
+
+
+def subject(detector: FaceDetector, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    head = crop_head(rgb, detector.detect(rgb).face.landmarks)
+    image, points = head.image, head.landmarks.astype(np.float32)
+    scale = WORK_SIDE / max(image.shape[:2])
+    if scale < 1:
+        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+        image, points = cv2.resize(image, size, interpolation=cv2.INTER_AREA), points * np.float32(scale)
+    return np.ascontiguousarray(image), points
+
+
+def express(image: np.ndarray, landmarks: np.ndarray, expression: str):
+    """The expression exactly as a sticker gets it (its action units decide the teeth)."""
+    rendered = render_expression(image, landmarks, expression, 1.0)
+    return rendered.image, rendered.landmarks
+
+
+def cell(image: np.ndarray, landmarks: np.ndarray, centre: np.ndarray, unit: float, marks: bool) -> Image.Image:
+    scale = CELL_W / (CROP_W * unit)
+    # An affine crop: the mouth centre to the cell's centre, at `scale`, with no resampling surprises.
+    m = np.array([[scale, 0, CELL_W / 2 - scale * centre[0]], [0, scale, CELL_H / 2 - scale * centre[1]]])
+    out = cv2.warpAffine(image, m, (CELL_W, CELL_H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    picture = Image.fromarray(out)
+    if marks:
+        draw = ImageDraw.Draw(picture)
+        pts = landmarks[48:68] @ m[:, :2].T + m[:, 2]
+        for i, (x, y) in enumerate(pts):
+            draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=(0, 255, 0) if i < 12 else (255, 0, 255))
+    return picture
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "tests" / "artifacts" / "mouth_sheet.png")
+    parser.add_argument("--landmarks", action="store_true", help="mark the warped lip points")
+    parser.add_argument("--faces", nargs="*", default=FACES)
+    args = parser.parse_args()
+
+    detector = FaceDetector()
+    sheet = Image.new("RGB", (CELL_W * len(COLUMNS), LABEL_H + CELL_H * len(args.faces)), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for c, column in enumerate(COLUMNS):
+        draw.text((c * CELL_W + 4, 3), column, fill=(0, 0, 0))
+    for r, name in enumerate(args.faces):
+        image, landmarks = subject(detector, face_photo(name))
+        frame = FaceFrame.from_landmarks(landmarks)
+        # A little below the lips: an opening mouth grows downwards.
+        centre = landmarks[48:68].mean(axis=0) + 0.12 * frame.unit * frame.y_axis
+        for c, column in enumerate(COLUMNS):
+            out, points = (image, landmarks) if column == "original" else express(image, landmarks, column)
+            sheet.paste(cell(out, points, centre, frame.unit, args.landmarks), (c * CELL_W, LABEL_H + r * CELL_H))
+        draw.text((4, LABEL_H + r * CELL_H + 3), name, fill=(255, 255, 255))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(args.out)
+    print(args.out)
+
+
+if __name__ == "__main__":
+    main()

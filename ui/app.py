@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from emojigen import EmojigenError, Pipeline
 from emojigen.assets import assets_dir
@@ -43,6 +44,8 @@ CSS = """
 #history .grid-container { grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)) !important; }
 /* Labels at the top, clear of the stickers' own captions at the bottom. */
 #history .caption-label { top: var(--size-2); bottom: auto; }
+/* Every face of a group photo fits on a phone: narrower columns than the gallery's 100 px minimum. */
+#face-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(88px, 1fr)) !important; }
 """
 
 
@@ -77,9 +80,13 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                 page["image"] = gr.Image(label=label("image"), type="filepath",
                                          sources=["upload", "webcam", "clipboard"], height=300, elem_id="photo")
                 with gr.Group(visible=False, elem_id="faces") as faces_group:
-                    face_gallery = gr.Gallery(label=t("pick_face"), columns=6, height=150, allow_preview=False,
+                    # The note above says what the numbers mean; no floating label over the first face, no
+                    # download button over the last one, no frame (in a group Gradio draws it thick and dark).
+                    face_note = gr.Markdown("", padding=True, elem_id="face-note")
+                    face_gallery = gr.Gallery(label=t("pick_face"), show_label=False, container=False, columns=5,
+                                              fit_columns=False, height="fit-content", object_fit="cover",
+                                              allow_preview=False, buttons=[],
                                               format="png", elem_id="face-gallery")
-                    face_note = gr.Markdown("", elem_id="face-note")
                 with gr.Accordion(t("templates"), open=False, elem_id="templates"):
                     gallery = gr.Gallery([(str(tp.preview_path), f"{tp.title['zh']} {tp.title['en']}")
                                           for tp in templates], columns=4, height=260, allow_preview=False,
@@ -176,12 +183,17 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
             """A group photo shows its faces, numbered from the left, to pick one (the largest by default)."""
             crops = face_choices(pipeline, image)
             if len(crops) < 2:
-                return gr.Group(visible=False), [], "", None
-            note = f"{len(crops)} 张脸，默认用最大的；点一张来选 · {len(crops)} faces: the largest is used; click one"
-            return gr.Group(visible=True), crops, note, None
+                return gr.Group(visible=False), gr.Gallery(value=[], selected_index=None), "", None
+            n = len(crops)
+            note = (f"**选一张脸 · Pick a face**<br>"
+                    f"照片里有 {n} 张脸，从左往右编号 0–{n - 1}，默认用最大的；点一张来选。<br>"
+                    f"{n} faces, numbered 0–{n - 1} from the left; the largest is used unless you click one.")
+            # A new photo clears the last one's choice, on the page as in the request.
+            return gr.Group(visible=True), gr.Gallery(value=crops, selected_index=None), note, None
 
         def pick_face(evt: gr.SelectData):
-            return evt.index, f"已选 {evt.index} 号脸 · Face {evt.index} chosen"
+            return evt.index, (f"**已选 {evt.index} 号脸 · Face {evt.index} chosen**<br>"
+                               "点另一张可以换 · Click another one to change")
 
         page["image"].change(on_photo, page["image"], [faces_group, face_gallery, face_note, page["face"]],
                              **private)
@@ -273,8 +285,13 @@ def face_choices(pipeline: Pipeline, image: str | None) -> list[tuple[np.ndarray
         return []  # no face, or not a photo: generating says why
     crops = []
     for i, (left, top, right, bottom) in enumerate(boxes):
-        pad = (right - left) // 3
-        crops.append((rgb[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad], str(i)))
+        # A square around the face with a third of its size to spare on each side (thumbnails are square),
+        # made small: the page shows them about 100 pixels wide, so 192 is sharp on a high-density screen.
+        half = max(right - left, bottom - top) * 5 // 6
+        cx, cy = (left + right) // 2, (top + bottom) // 2
+        crop = Image.fromarray(rgb[max(0, cy - half):cy + half, max(0, cx - half):cx + half])
+        crop.thumbnail((192, 192))
+        crops.append((np.asarray(crop), str(i)))
     return crops
 
 

@@ -2,7 +2,9 @@
 mouth (columns), cropped around the mouth at full size, written to tests/artifacts/mouth_sheet.png.
 
 Run `python scripts/mouth_sheet.py` after changing the mouth painting, and look at it: a smeared, pasted
-or mask-like mouth is what the landmark tests cannot see. `--landmarks` marks the warped lip points.
+or mask-like mouth is what the landmark tests cannot see. `--landmarks` marks the warped lip points;
+`--teeth` paints the mouths directly with fixed teeth (none for a gasp, a full row for a laugh) instead of
+what the expressions' action units ask for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from emojigen.expression.mouth import paint_mouth, prepare_mouth
+from emojigen.expression.moves import target_landmarks
 from emojigen.expression.render import render_expression
+from emojigen.expression.warp import warp_face
 from emojigen.face import FaceDetector, FaceFrame
 from emojigen.sticker.compose import crop_head
 
@@ -25,6 +30,7 @@ from photo_library import load_rgb  # noqa: E402  (a helper of the tests, beside
 
 FACES = ["astronaut", "obama", "young_man", "surprised_woman", "happy_woman", "glasses", "elderly", "grey_obama"]
 COLUMNS = ["original", "sad", "angry", "pout", "surprised", "scared", "laugh"]
+FIXED_TEETH = {"surprised": 0.0, "scared": 0.0, "laugh": 1.0}  # --teeth: closed mouths need none
 WORK_SIDE = 512  # the face is drawn at this size, as the sticker pipeline does
 CELL_W, CELL_H = 200, 140
 CROP_W = 2.5  # eye distances across a cell
@@ -52,10 +58,16 @@ def subject(detector: FaceDetector, rgb: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.ascontiguousarray(image), points
 
 
-def express(image: np.ndarray, landmarks: np.ndarray, expression: str):
-    """The expression exactly as a sticker gets it (its action units decide the teeth)."""
-    rendered = render_expression(image, landmarks, expression, 1.0)
-    return rendered.image, rendered.landmarks
+def express(image: np.ndarray, landmarks: np.ndarray, expression: str, fixed_teeth: bool = False):
+    """The expression exactly as a sticker gets it (its action units decide the teeth), or only the
+    warp and the mouth painting with FIXED_TEETH."""
+    if not fixed_teeth:
+        rendered = render_expression(image, landmarks, expression, 1.0)
+        return rendered.image, rendered.landmarks
+    teeth = FIXED_TEETH.get(expression, 0.0)
+    target = target_landmarks(landmarks, expression, 1.0)
+    warped = warp_face(prepare_mouth(image, landmarks, target, teeth), landmarks, target)
+    return paint_mouth(warped.image, landmarks, warped.landmarks, teeth), warped.landmarks
 
 
 def cell(image: np.ndarray, landmarks: np.ndarray, centre: np.ndarray, unit: float, marks: bool) -> Image.Image:
@@ -77,20 +89,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "tests" / "artifacts" / "mouth_sheet.png")
     parser.add_argument("--landmarks", action="store_true", help="mark the warped lip points")
     parser.add_argument("--faces", nargs="*", default=FACES)
+    parser.add_argument("--teeth", action="store_true", help="fixed teeth: none for a gasp, all for a laugh")
     args = parser.parse_args()
 
     detector = FaceDetector()
     sheet = Image.new("RGB", (CELL_W * len(COLUMNS), LABEL_H + CELL_H * len(args.faces)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
     for c, column in enumerate(COLUMNS):
-        draw.text((c * CELL_W + 4, 3), column, fill=(0, 0, 0))
+        label = f"{column} (teeth {FIXED_TEETH[column]:g})" if args.teeth and column in FIXED_TEETH else column
+        draw.text((c * CELL_W + 4, 3), label, fill=(0, 0, 0))
     for r, name in enumerate(args.faces):
         image, landmarks = subject(detector, face_photo(name))
         frame = FaceFrame.from_landmarks(landmarks)
         # A little below the lips: an opening mouth grows downwards.
         centre = landmarks[48:68].mean(axis=0) + 0.12 * frame.unit * frame.y_axis
         for c, column in enumerate(COLUMNS):
-            out, points = (image, landmarks) if column == "original" else express(image, landmarks, column)
+            out, points = (image, landmarks) if column == "original" else \
+                express(image, landmarks, column, args.teeth)
             sheet.paste(cell(out, points, centre, frame.unit, args.landmarks), (c * CELL_W, LABEL_H + r * CELL_H))
         draw.text((4, LABEL_H + r * CELL_H + 3), name, fill=(255, 255, 255))
     args.out.parent.mkdir(parents=True, exist_ok=True)

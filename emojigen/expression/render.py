@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emojigen.expression.actions import AUs, Tweaks, combined, gasps, scaled, teeth_shown
+from emojigen.expression.appearance import paint_appearance
 from emojigen.expression.eyes import roll_eyes
 from emojigen.expression.lexicon import default_lexicon
 from emojigen.expression.mouth import paint_mouth, prepare_mouth
@@ -44,9 +45,12 @@ def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str,
     recipe = default_lexicon().recipes.get(expression, {}) if aus is None else aus
     # What the action units say about the mouth: an opened mouth shows teeth only for a grin or a shout.
     acting = combined(scaled(recipe, intensity), tweaks.aus() if tweaks is not None else {})
-    warped = warp_face(prepare_mouth(image, landmarks, target), landmarks, target)
     # A gasp repaints even a mouth that was open, so a toothy smile turned into surprise loses its grin.
-    out = paint_mouth(warped.image, landmarks, warped.landmarks, teeth_shown(acting) if gasps(acting) else None)
+    teeth = teeth_shown(acting) if gasps(acting) else None
+    warped = warp_face(prepare_mouth(image, landmarks, target, teeth), landmarks, target)
+    out = paint_mouth(warped.image, landmarks, warped.landmarks, teeth)
+    # The skin creases the action units make (forehead lines, brow furrows, folds), as far as the warp went.
+    out = paint_appearance(out, landmarks, warped.landmarks, scaled(acting, min(1.0, warped.scale)))
     draw = DRAWINGS.get(expression)
     strength = intensity * max(warped.scale, 0.5)
     if draw is not None and strength > 0:

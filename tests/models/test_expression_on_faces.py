@@ -93,31 +93,28 @@ EXPECTED = {
 # Known misses, kept visible (strict: a fix makes them fail until they are removed from here).
 KNOWN_MISSES = {
     ("group", "sad"): "small face (41 px between the eyes): the closed toothy smile blurs and dlib loses the corners",
-    ("group", "angry"): "same small face: the lips closing over the teeth blur",
-    ("group", "speechless"): "same small face: the closed lips re-detect as still open",
-    ("happy_woman", "smug"): "closing a wide toothy smile: dlib still reads the lips as parted (0.13)",
-    ("happy_woman", "eye_roll"): "closing a wide toothy smile: dlib still reads the lips as parted (0.14)",
-    ("happy_woman", "pout"): "closing a wide toothy smile: dlib still reads the lips as parted (0.11)",
     ("surprised_woman", "pout"): "closing a wide-open mouth: dlib still reads the lips as parted (0.12)",
     ("surprised_woman", "happy"): "the O-shaped mouth narrows but its corners rise only to 0.049",
     ("surprised_woman", "scared"): "brows already raised in the photo; dlib reads them lower after the move",
     ("surprised_woman", "surprised"): "brows already raised in the photo (0.36); with the mouth repainted as a dark "
     "opening dlib fits them lower (0.33) after the move",
-    ("elderly", "laugh"): "warp softened to avoid a fold: the mouth opens only to 0.13",
-    ("glasses", "laugh_cry"): "warp softened: the mouth opens only to 0.11",
     ("young_man", "sly_grin"): "eye narrowing not seen by dlib",
     **{(name, "wink-shut"): "dlib's 68-point model re-detects a shut eye as partly open, so this measure "
        "cannot see the wink that the contact sheet shows" for name in FACES if name != "surprised_woman"},
     ("surprised_woman", "wink-shut"): "dlib re-detects the shut eye as partly open",
-    ("astronaut", "sly_grin-lopsided"): "lopsided lift re-detected below 0.05",
     ("young_man", "sly_grin-lopsided"): "lopsided lift re-detected below 0.05",
+    ("obama", "sly_grin-lopsided"): "lopsided lift re-detected below 0.05",
+    ("happy_woman", "scared"): "inner brows rise only 0.04-0.05",
+    ("elderly", "surprised"): "dlib under-reads the dark opening with no teeth (0.16 for a 0.36 jaw drop); the "
+    "painted opening is checked on the pixels",
+    ("young_man", "laugh"): "with the redrawn teeth dlib re-fits the laughing, narrowed eyes as open (0.12)",
     ("surprised_woman", "sly_grin-lopsided"): "the open mouth hides the lopsided lift",
     ("young_man", "eye_roll-irises"): "iris moves up less than a tenth of the eye height by this pixel measure",
     ("elderly", "eye_roll-irises"): "narrow eyes: the iris moves up less than a tenth of the eye height",
     ("group", "eye_roll-irises"): "small face: the iris moves up less than a tenth of the eye height",
     **{("astronaut", f"identity-{e}"): "this 512 px face is the most sensitive of the set: descriptor distance "
        "0.50-0.63 (still under dlib's 0.6 same-person threshold except cry)"
-       for e in ("sad", "angry", "cry", "eye_roll", "laugh_cry")},
+       for e in ("sad", "angry", "cry", "eye_roll", "speechless")},
     ("grey_obama", "identity-cry"): "the tears move the descriptor to 0.53",
     ("group", "identity-angry"): "small face (41 px between the eyes): the lowered, drawn-together brows (AU4) "
     "move the descriptor to 0.51-0.53, under dlib's 0.6",

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 
-from photo_library import load_rgb  # noqa: E402
+from photo_library import load_face_photo  # noqa: E402
 
 from emojigen.expression.appearance import paint_appearance  # noqa: E402
 from emojigen.expression.moves import target_landmarks  # noqa: E402
@@ -47,20 +47,9 @@ CELL = 300
 LONG_SIDE = 512
 
 
-def load_face(name: str) -> np.ndarray:
-    if name == "astronaut":
-        from skimage import data
-
-        return data.astronaut()
-    if name.startswith("grey_"):
-        grey = np.asarray(Image.fromarray(load_rgb(name[5:])).convert("L"))
-        return np.dstack([grey] * 3)
-    return load_rgb(name)
-
-
 def prepared(detector: FaceDetector, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The head crop scaled to the pipeline's working size, and its landmarks."""
-    rgb = load_face(name)
+    rgb = load_face_photo(name)
     head = crop_head(rgb, detector.detect(rgb).face.landmarks)
     scale = LONG_SIDE / max(head.image.shape[:2])
     size = (round(head.image.shape[1] * scale), round(head.image.shape[0] * scale))

@@ -26,7 +26,7 @@ from emojigen.sticker.compose import crop_head
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from photo_library import load_rgb  # noqa: E402  (a helper of the tests, beside their conftest)
+from photo_library import load_face_photo  # noqa: E402  (a helper of the tests, beside their conftest)
 
 FACES = ["astronaut", "obama", "young_man", "surprised_woman", "happy_woman", "glasses", "elderly", "grey_obama"]
 COLUMNS = ["original", "sad", "angry", "pout", "surprised", "scared", "laugh"]
@@ -35,17 +35,6 @@ WORK_SIDE = 512  # the face is drawn at this size, as the sticker pipeline does
 CELL_W, CELL_H = 200, 140
 CROP_W = 2.5  # eye distances across a cell
 LABEL_H = 18
-
-
-def face_photo(name: str) -> np.ndarray:
-    if name == "astronaut":
-        from skimage import data
-
-        return data.astronaut()
-    if name.startswith("grey_"):
-        grey = np.asarray(Image.fromarray(load_rgb(name[5:])).convert("L"))
-        return np.dstack([grey] * 3)
-    return load_rgb(name)
 
 
 def subject(detector: FaceDetector, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +88,7 @@ def main() -> None:
         label = f"{column} (teeth {FIXED_TEETH[column]:g})" if args.teeth and column in FIXED_TEETH else column
         draw.text((c * CELL_W + 4, 3), label, fill=(0, 0, 0))
     for r, name in enumerate(args.faces):
-        image, landmarks = subject(detector, face_photo(name))
+        image, landmarks = subject(detector, load_face_photo(name))
         frame = FaceFrame.from_landmarks(landmarks)
         # A little below the lips: an opening mouth grows downwards.
         centre = landmarks[48:68].mean(axis=0) + 0.12 * frame.unit * frame.y_axis

@@ -122,3 +122,16 @@ def photo_path(name: str) -> Path:
 def load_rgb(name: str) -> np.ndarray:
     with Image.open(photo_path(name)) as im:
         return np.asarray(im.convert("RGB"))
+
+
+def load_face_photo(name: str) -> np.ndarray:
+    """Any test face by name: "astronaut" (scikit-image's), a name in PHOTOS, or "grey_" + one of those
+    (the same photo in black and white), as the contact-sheet scripts use them."""
+    if name == "astronaut":
+        from skimage import data
+
+        return data.astronaut()
+    if name.startswith("grey_"):
+        grey = np.asarray(Image.fromarray(load_face_photo(name[5:])).convert("L"))
+        return np.dstack([grey] * 3)
+    return load_rgb(name)

@@ -54,10 +54,6 @@ class Plan:
     def animated(self) -> bool:
         return self.kind == "animation" or (self.kind == "pack" and self.request.animated)
 
-    @property
-    def template(self) -> Template | None:
-        return self.framing.template
-
 
 def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str, templates: dict[str, Template],
               diffusion_ready: bool, frames: int = ANIMATION_FRAMES) -> Plan:

@@ -11,6 +11,7 @@ Adding a parameter: declare it here, list it in the endpoints that take it (STIC
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field, fields, replace
@@ -177,11 +178,13 @@ PACK_API = ("image", "platform", "count", "expressions", "style", "template", "l
 ENDPOINTS = {"generate": STICKER_API, "animate": ANIMATE_API, "pack": PACK_API}
 
 
+@functools.cache
 def params() -> dict[str, Param]:
-    """Every field's declaration, by name."""
+    """Every field's declaration, by name (built once: every request's validation reads it)."""
     return {f.name: replace(f.metadata["param"], name=f.name) for f in fields(Request)}
 
 
+@functools.cache
 def defaults() -> dict[str, Any]:
     return {f.name: f.default for f in fields(Request)}
 
@@ -201,7 +204,7 @@ def validate(request: Request) -> tuple[Request, list[Notice]]:
 
 def coerce(param: Param, raw: Any) -> tuple[Any, Notice | None]:
     """One raw value (from the command line, the API or the page) as the declared type."""
-    default = _DEFAULTS.get(param.name)
+    default = defaults().get(param.name)
     if raw is None or (isinstance(raw, str) and not raw.strip() and param.kind not in ("text", "image")):
         return default, None
     kind = param.kind
@@ -296,6 +299,3 @@ def _bad(param: Param, raw: Any, zh: str = "", en: str = "") -> BadParameter:
 
 def _shown(number: float | None) -> str:
     return "" if number is None else (str(int(number)) if float(number).is_integer() else str(number))
-
-
-_DEFAULTS = defaults()

@@ -22,7 +22,7 @@ from emojigen.expression.moves import target_landmarks
 from emojigen.expression.render import render_expression
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceDetector, FaceFrame
-from emojigen.sticker.compose import crop_head
+from emojigen.sticker.subject import head_at_working_size
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -38,13 +38,7 @@ LABEL_H = 18
 
 
 def subject(detector: FaceDetector, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    head = crop_head(rgb, detector.detect(rgb).face.landmarks)
-    image, points = head.image, head.landmarks.astype(np.float32)
-    scale = WORK_SIDE / max(image.shape[:2])
-    if scale < 1:
-        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
-        image, points = cv2.resize(image, size, interpolation=cv2.INTER_AREA), points * np.float32(scale)
-    return np.ascontiguousarray(image), points
+    return head_at_working_size(rgb, detector.detect(rgb).face.landmarks, WORK_SIDE)
 
 
 def express(image: np.ndarray, landmarks: np.ndarray, expression: str, fixed_teeth: bool = False):

@@ -75,16 +75,6 @@ def prepare_mouth(image: np.ndarray, before: np.ndarray, target: np.ndarray, tee
     return image
 
 
-def erase_mouth_inside(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """Fill an open mouth (teeth, tongue) with the colour of the lips around it, before a warp closes it.
-
-    dlib's inner-lip points sit on the teeth rather than at the lips' edge, so this reaches a little
-    past them where the pixels look like teeth.
-    """
-    box = mouth_box(landmarks, FaceFrame.from_landmarks(landmarks), image.shape)
-    return fill_inside(image, box, sample_colours(image, box), with_lips=True)
-
-
 def closes_mouth(before: np.ndarray, target: np.ndarray) -> bool:
     """Does the move shut a mouth that was open?"""
     frame = FaceFrame.from_landmarks(before)

@@ -21,8 +21,15 @@ class Subject:
 
 
 def prepare_subject(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> Subject:
-    """Crop the head and shoulders, scale the crop down to `work_side` (never up: no detail to gain),
-    and cut the person out. Expressions are drawn at this size, so smaller stickers cost less."""
+    """Crop the head and shoulders at the working size and cut the person out. Expressions are drawn at
+    this size, so smaller stickers cost less."""
+    image, points = head_at_working_size(rgb, landmarks, work_side)
+    return Subject(image, points, matte(image, points))
+
+
+def head_at_working_size(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The head-and-shoulders crop scaled down to `work_side` (never up: no detail to gain), and its
+    landmarks as float32: what the expression engine draws on."""
     head = crop_head(rgb, landmarks)
     image, points = head.image, head.landmarks
     scale = work_side / max(image.shape[:2])
@@ -30,7 +37,7 @@ def prepare_subject(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> S
         size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         points = points * np.float32(scale)
-    return Subject(np.ascontiguousarray(image), points.astype(np.float32), matte(image, points))
+    return np.ascontiguousarray(image), points.astype(np.float32)
 
 
 def subject_from_cutout(rgba: np.ndarray, landmarks: np.ndarray) -> Subject:

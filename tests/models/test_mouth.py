@@ -16,7 +16,7 @@ from emojigen.expression.mouth import paint_mouth, prepare_mouth
 from emojigen.expression.moves import target_landmarks
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceFrame
-from emojigen.sticker.compose import crop_head
+from emojigen.sticker.subject import head_at_working_size
 
 TOOTHY = ["astronaut", "obama"]
 WORK_SIDE = 512
@@ -28,13 +28,7 @@ def subjects(detector, photo_rgb):
     found = {}
     for name in TOOTHY + ["elderly", "grey_obama"]:
         rgb = photo_rgb(name)
-        head = crop_head(rgb, detector.detect(rgb).face.landmarks)
-        image, points = head.image, head.landmarks.astype(np.float32)
-        scale = WORK_SIDE / max(image.shape[:2])
-        if scale < 1:
-            size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
-            image, points = cv2.resize(image, size, interpolation=cv2.INTER_AREA), points * np.float32(scale)
-        found[name] = (np.ascontiguousarray(image), points)
+        found[name] = head_at_working_size(rgb, detector.detect(rgb).face.landmarks, WORK_SIDE)
     return found
 
 

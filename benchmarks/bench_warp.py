@@ -16,7 +16,7 @@ import numpy as np
 from skimage import data
 
 from emojigen.expression.moves import target_landmarks
-from emojigen.expression.render import render_expression
+from emojigen.expression.render import acting_aus, render_expression
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceDetector
 
@@ -45,7 +45,7 @@ def main() -> None:
     print(f"{'expression':<11} {'warp only':>10} {'with painting':>14}")
     warps = []
     for name in EXPRESSIONS:
-        target = target_landmarks(landmarks, name, 1.0)
+        target = target_landmarks(landmarks, acting_aus(name, 1.0))
         warp = _median_ms(lambda t=target: warp_face(image, landmarks, t), args.runs)
         full = _median_ms(lambda n=name: render_expression(image, landmarks, n, 1.0), args.runs)
         warps.append(warp)

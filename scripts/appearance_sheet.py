@@ -25,6 +25,7 @@ from photo_library import load_face_photo  # noqa: E402
 
 from emojigen.expression.appearance import paint_appearance  # noqa: E402
 from emojigen.expression.moves import target_landmarks  # noqa: E402
+from emojigen.expression.render import acting_aus  # noqa: E402
 from emojigen.expression.warp import warp_face  # noqa: E402
 from emojigen.face import FaceDetector, FaceFrame  # noqa: E402
 from emojigen.sticker.compose import crop_head  # noqa: E402
@@ -73,7 +74,7 @@ def row(image: np.ndarray, landmarks: np.ndarray) -> tuple[list[np.ndarray], lis
     for _, aus, expression in COLUMNS:
         before, after, warped = landmarks, landmarks, image
         if expression is not None:
-            result = warp_face(image, landmarks, target_landmarks(landmarks, expression, 1.0))
+            result = warp_face(image, landmarks, target_landmarks(landmarks, acting_aus(expression, 1.0)))
             warped, after = result.image, result.landmarks
         start = time.perf_counter()
         painted = paint_appearance(warped, before, after, aus)

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 
 from emojigen.expression.mouth import paint_mouth, prepare_mouth
 from emojigen.expression.moves import target_landmarks
-from emojigen.expression.render import render_expression
+from emojigen.expression.render import acting_aus, render_expression
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceDetector, FaceFrame
 from emojigen.sticker.subject import head_at_working_size
@@ -48,7 +48,7 @@ def express(image: np.ndarray, landmarks: np.ndarray, expression: str, fixed_tee
         rendered = render_expression(image, landmarks, expression, 1.0)
         return rendered.image, rendered.landmarks
     teeth = FIXED_TEETH.get(expression, 0.0)
-    target = target_landmarks(landmarks, expression, 1.0)
+    target = target_landmarks(landmarks, acting_aus(expression, 1.0))
     warped = warp_face(prepare_mouth(image, landmarks, target, teeth), landmarks, target)
     return paint_mouth(warped.image, landmarks, warped.landmarks, teeth), warped.landmarks
 

@@ -5,14 +5,14 @@ prototypes: sad AU1+4+15+17, surprise AU1+2+5+26+27, anger AU4+5+7+23+24 ...). A
 request's intensity says what the landmark moves cannot: which wrinkles and folds show (appearance.py)
 and whether an opened mouth shows teeth (mouth.py).
 
-The sliders (brows, eyes, mouth, smile, wink) are offsets on top of the typed feeling, each one a few
-AUs: left at 0 they change nothing.
+The sliders (brows, eyes, wink, mouth "aaa", wide "eee", round "woo", smile, gaze) are offsets on top
+of the typed feeling, each one a few AUs: left at 0 they change nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 AUs = Mapping[str, float]
 GASP_TEETH = 0.3  # a dropped jaw still shows the upper teeth's edge under the lip, not a grin's band
@@ -23,24 +23,37 @@ class Tweaks:
     """The fine-tune sliders. 0 everywhere: the expression as the words asked for it."""
     brows: float = 0.0  # -1 lowered and drawn together (AU4) .. +1 raised (AU1+2)
     eyes: float = 0.0  # -1 closed (AU43) .. +1 wide open (AU5)
-    mouth: float = 0.0  # 0 .. 1 jaw dropped open (AU25+26)
+    mouth: float = 0.0  # 0 .. 1 jaw dropped open, "aaa" (AU25+26)
     smile: float = 0.0  # -1 corners down (AU15) .. +1 corners up (AU12)
-    wink: float = 0.0  # 0 .. 1 the image-left eye shut (AU46)
+    wink: float = 0.0  # 0 .. 1 the image-left eye shut (AU46 on the person's right)
+    wide: float = 0.0  # 0 .. 1 lips stretched wide, "eee" (AU20+25, the upper lip raised a little: AU10)
+    rounded: float = 0.0  # 0 .. 1 lips rounded and pushed out, "woo" (AU18+22)
+    gaze_x: float = 0.0  # -1 looking to the image's left (AU61) .. +1 to its right (AU62)
+    gaze_y: float = 0.0  # -1 looking up (AU63) .. +1 down (AU64)
 
     @property
     def any(self) -> bool:
-        return any((self.brows, self.eyes, self.mouth, self.smile, self.wink))
+        return any(getattr(self, f.name) for f in fields(self))
+
+    @property
+    def strength(self) -> float:
+        """The largest slider's size: how far the sliders alone move the face."""
+        return max(abs(getattr(self, f.name)) for f in fields(self))
 
     def scaled(self, k: float) -> Tweaks:
         """The sliders at a fraction of their value (an animation's frames ease them in and out)."""
-        return Tweaks(self.brows * k, self.eyes * k, self.mouth * k, self.smile * k, self.wink * k)
+        return Tweaks(**{f.name: getattr(self, f.name) * k for f in fields(self)})
 
     def aus(self) -> dict[str, float]:
         """The action units the sliders add."""
-        found = {"AU1": max(self.brows, 0.0), "AU2": max(self.brows, 0.0) * 0.8, "AU4": max(-self.brows, 0.0),
-                 "AU5": max(self.eyes, 0.0), "AU43": max(-self.eyes, 0.0), "AU25": self.mouth,
-                 "AU26": self.mouth, "AU12": max(self.smile, 0.0), "AU6": max(self.smile, 0.0) * 0.5,
-                 "AU15": max(-self.smile, 0.0), "AU46": self.wink}
+        up, down = max(self.brows, 0.0), max(-self.brows, 0.0)
+        found = {"AU1": up, "AU2": up * 0.8, "AU4": down,
+                 "AU5": max(self.eyes, 0.0), "AU43": max(-self.eyes, 0.0), "AU46R": self.wink,
+                 "AU12": max(self.smile, 0.0), "AU6": max(self.smile, 0.0) * 0.5, "AU15": max(-self.smile, 0.0),
+                 "AU25": max(self.mouth, 0.5 * self.wide, 0.5 * self.rounded), "AU26": self.mouth,
+                 "AU20": 1.2 * self.wide, "AU10": 0.5 * self.wide, "AU18": 0.8 * self.rounded, "AU22": self.rounded,
+                 "AU61": max(-self.gaze_x, 0.0), "AU62": max(self.gaze_x, 0.0),
+                 "AU63": max(-self.gaze_y, 0.0), "AU64": max(self.gaze_y, 0.0)}
         return {au: v for au, v in found.items() if v > 0}
 
 

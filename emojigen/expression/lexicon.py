@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emojigen.assets import assets_dir
+from emojigen.expression.units import split_name
 
 EXPRESSIONS = (
     "happy", "laugh", "smile", "sad", "cry", "surprised",
@@ -60,6 +61,8 @@ class Lexicon:
             entries += [(_normalize(w), name, float(v)) for w, v in entry["words"].items()]
             self.captions[name] = entry.get("captions", {})
             self.recipes[name] = {au: float(v) for au, v in entry.get("aus", {}).items()}
+            for au in self.recipes[name]:
+                split_name(au)  # an unknown action unit is a mistake in the data: say so on load
         # Longest first, so 气死我了 wins over 气死 and 哈哈哈 over 哈哈.
         entries.sort(key=lambda e: -len(e[0]))
         self._words = [(w, name, v, _pattern(w)) for w, name, v in entries]

@@ -1,16 +1,18 @@
-"""Landmark moves for each expression, in the face's own frame (unit = eye distance, y down the face).
+"""Target landmarks for a set of action units, in the face's own frame (unit = eye distance, y down).
 
-Mouth corners and lip opening are set *to a target* measured from the face as it is, so a photo that
-already smiles can still be turned sad; brows and lids are moved by amounts scaled by the intensity.
+units.py says what each AU asks (brows up by so much, corners to such a lift...); this module moves the
+68 points accordingly. Mouth corners and the lip opening are set *to* targets measured from the face's
+own neutral estimate, so a photo that already smiles can still be turned sad; brows and lids move *by*
+the amounts asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 
 import numpy as np
 
-from emojigen.expression.actions import Tweaks
+from emojigen.expression.units import Moves
 from emojigen.face.geometry import FaceFrame
 
 # iBUG 300-W indices. "a" is the image-left side (the person's right), "b" the image-right side.
@@ -25,9 +27,19 @@ LOWER_LIP = [56, 57, 58, 65, 66, 67]
 INNER_TOP, INNER_BOTTOM = 62, 66
 # (upper inner, lower inner, upper outer, lower outer) from the image-left column to the right
 LIP_COLUMNS = ((61, 67, 50, 58), (62, 66, 51, 57), (63, 65, 52, 56))
-COLUMN_SHARE = (0.7, 1.0, 0.7)  # an opening mouth parts less towards its corners
+COLUMN_SHARE = (0.7, 1.0, 0.7)  # an opening mouth parts less towards its corners: an oval
+GRIN_SHARE = (0.95, 1.0, 0.95)  # a laughing mouth opens as a broad crescent, not a V under raised corners
 FULL_MOVE_AT = 0.5  # intensities below this fade the move out
 CHIN_WEIGHTS = {5: 0.2, 6: 0.45, 7: 0.7, 8: 0.8, 9: 0.7, 10: 0.45, 11: 0.2}
+NOSE = list(range(31, 36))
+# Width of a relaxed, closed mouth: 0.76-0.93 eye distances on the test faces that do not smile, 1.0-1.2
+# on those that smile, 0.66 for a surprised "O". A mouth outside this range relaxes into it before the
+# AUs act: a smile's extra width is let go, a gasp's narrowing too.
+NEUTRAL_MOUTH_WIDTH = (0.78, 0.85)
+RELAX_SHARE = 0.5
+FULL_DROP = 0.3  # an opening this big (a jaw drop) lets a smile's width go entirely
+SMILING = 0.05  # corners this far above the lips' middle line: a smile (AU12 at about 0.4)
+GRIN_OPENING = 0.13  # the widest parting of a smile kept from the photo
 
 
 def mouth_opening(local: np.ndarray) -> float:
@@ -38,22 +50,7 @@ def _mouth_mid_y(local: np.ndarray) -> float:
     return float((local[INNER_TOP, 1] + local[INNER_BOTTOM, 1]) / 2)
 
 
-def set_corner(t: np.ndarray, src: np.ndarray, side: str, lift: float, spread: float) -> None:
-    """Put one mouth corner `lift` above the mouth's mid line and push it `spread` outwards."""
-    corner, near = (CORNER_A, NEAR_CORNER_A) if side == "a" else (CORNER_B, NEAR_CORNER_B)
-    sign = -1.0 if side == "a" else 1.0
-    dy = (_mouth_mid_y(src) - lift) - src[corner[0], 1]
-    move = np.array([sign * spread, dy])
-    t[corner] += move
-    t[near] += 0.45 * move
-
-
-def set_corners(t: np.ndarray, src: np.ndarray, lift: float, spread: float) -> None:
-    set_corner(t, src, "a", lift, spread)
-    set_corner(t, src, "b", lift, spread)
-
-
-def set_opening(t: np.ndarray, src: np.ndarray, target: float) -> None:
+def set_opening(t: np.ndarray, src: np.ndarray, target: float, shares: tuple[float, ...] = COLUMN_SHARE) -> None:
     """Open (or close) the lips so the gap at their middle becomes `target`.
 
     Each column of the lips (left, middle, right) moves on its own: an opening mouth parts less towards
@@ -63,7 +60,7 @@ def set_opening(t: np.ndarray, src: np.ndarray, target: float) -> None:
     centre = mouth_opening(src)
     delta = target - centre
     if delta >= 0:
-        for (up, low, outer_up, outer_low), share in zip(LIP_COLUMNS, COLUMN_SHARE, strict=True):
+        for (up, low, outer_up, outer_low), share in zip(LIP_COLUMNS, shares, strict=True):
             t[[low, outer_low], 1] += 0.85 * share * delta
             t[[up, outer_up], 1] -= 0.15 * share * delta
         t[[55, 59], 1] += 0.45 * delta
@@ -111,188 +108,67 @@ def close_eye(t: np.ndarray, src: np.ndarray, side: str, amount: float) -> None:
     t[low, 1] -= 0.1 * amount * gap
 
 
-def _happy(t, s, k):
-    set_corners(t, s, lift=0.13 * k, spread=0.06 * k)
-    set_opening(t, s, min(max(mouth_opening(s), 0.05 * k), 0.12))  # a gaping "O" narrows to a grin
-    move_lids(t, s, lower=0.025 * k)
-    move_brows(t, inner=0.02 * k, outer=0.02 * k)
 
 
-def _laugh(t, s, k):
-    set_corners(t, s, lift=0.15 * k, spread=0.08 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.3 * k))
-    move_lids(t, s, upper=-0.05 * k, lower=0.06 * k)  # a big laugh narrows the eyes
-    move_brows(t, inner=0.04 * k, outer=0.03 * k)
+def place_corners(t: np.ndarray, src: np.ndarray, lift: np.ndarray, spread: np.ndarray, opening: float) -> None:
+    """Put each mouth corner `lift` above the lips' middle line and `spread` outside where a relaxed
+    mouth of this face would have it. AUs that widen the mouth keep a smile that is wider already."""
+    centre_x = float(src[CORNER_A[0], 0] + src[CORNER_B[0], 0]) / 2
+    width = float(src[CORNER_B[0], 0] - src[CORNER_A[0], 0])
+    # Halfway for a closed mouth (a warp that pulls a broad smile's corners all the way in leaves its
+    # folds behind); all the way as the jaw drops, which draws the corners in with it.
+    share = RELAX_SHARE + (1 - RELAX_SHARE) * min(1.0, max(opening, 0.0) / FULL_DROP)
+    relax = 1.0 + share * (float(np.clip(width, *NEUTRAL_MOUTH_WIDTH)) / width - 1.0) if width > 0 else 1.0
+    sides = ((CORNER_A, NEAR_CORNER_A, -1.0), (CORNER_B, NEAR_CORNER_B, 1.0))
+    for index, (corner, near, sign) in enumerate(sides):
+        half_now = sign * (float(src[corner[0], 0]) - centre_x)
+        half = half_now * relax + spread[index]
+        if spread[index] > 0:
+            half = max(half, half_now)
+        move = np.array([sign * (half - half_now), (_mouth_mid_y(src) - lift[index]) - src[corner[0], 1]])
+        t[corner] += move
+        t[near] += 0.45 * move
+        if move[1] < 0:  # corners going up: the lower lip's sides stay low, so a grin opens as a crescent
+            t[near[1::2], 1] -= 0.25 * move[1]
 
 
-def _smile(t, s, k):
-    set_corners(t, s, lift=0.1 * k, spread=0.05 * k)
-    set_opening(t, s, min(mouth_opening(s), 0.08))
-    move_lids(t, s, lower=0.015 * k)
+def apply_moves(t: np.ndarray, src: np.ndarray, moves: Moves) -> None:
+    """Move the points of `t` (a copy of `src`, local coordinates) as `moves` asks."""
+    for index, side in enumerate("ab"):
+        # Brows: AU1 overrides AU4's pull down at the inner end (the oblique brows of grief, AU1+4),
+        # while the brows are still drawn together.
+        lower = moves["brow_lower"][index] * max(0.0, 1.0 - min(1.0, moves.inner_raise[index]))
+        move_brows(t, inner=moves["brow_inner"][index] - lower, outer=moves["brow_outer"][index],
+                   squeeze=moves["brow_squeeze"][index], sides=side)
+        move_lids(t, src, upper=moves["lid_upper"][index], lower=moves["lid_lower"][index], sides=side)
+        if moves["lid_close"][index] > 0:
+            close_eye(t, src, side, moves["lid_close"][index])
+    t[NOSE, 1] -= moves["nose"].mean()
+    # The mouth is always set: no AU on it means a relaxed, closed mouth (FACS describes the whole face).
+    pucker = float(moves["pucker"].mean())
+    press = min(1.0, float(moves["press"].mean()))
+    opening = max(0.0, float(moves["opening"].mean())) * (1.0 - press)
+    place_corners(t, src, moves["corner_lift"], moves["corner_spread"] - pucker, opening)
+    smiling = moves["corner_lift"].mean() > SMILING
+    if opening > 0 and smiling:
+        # A smile with parted lips keeps the photo's own parting (its teeth) up to a grin's.
+        opening = max(opening, min(mouth_opening(src), GRIN_OPENING))
+    set_opening(t, src, opening, GRIN_SHARE if smiling else COLUMN_SHARE)
+    t[UPPER_LIP, 1] -= moves["upper_lip"].mean()
+    t[LOWER_LIP, 1] -= moves["lower_lip"].mean()
+    t[[7, 8, 9], 1] -= moves["chin"].mean()
+    if pucker > 0:  # the lips push out: each looks fuller
+        t[[50, 51, 52], 1] -= 0.35 * pucker
+        t[[56, 57, 58], 1] += 0.45 * pucker
 
 
-def _sad(t, s, k):
-    """AU1+4+15+17: inner brows up and drawn together (the oblique brows of grief), corners down,
-    the chin pushing the lower lip up."""
-    set_corners(t, s, lift=-0.11 * k, spread=-0.02 * k)
-    set_opening(t, s, 0.0)
-    t[LOWER_LIP, 1] -= 0.02 * k
-    move_brows(t, inner=0.13 * k, outer=-0.04 * k, squeeze=0.04 * k)
-    move_lids(t, s, upper=-0.02 * k)
-
-
-def _cry(t, s, k):
-    set_corners(t, s, lift=-0.11 * k, spread=0.02 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.1 * k))
-    move_brows(t, inner=0.11 * k, outer=-0.03 * k, squeeze=0.03 * k)
-    move_lids(t, s, upper=-0.035 * k, lower=0.03 * k)
-
-
-def _surprised(t, s, k):
-    """AU1+2+5+26/27: brows high and arched, eyes wide (white above the iris), the jaw dropped."""
-    set_corners(t, s, lift=0.0, spread=-0.06 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.36 * k))
-    move_brows(t, inner=0.15 * k, outer=0.13 * k)
-    move_lids(t, s, upper=0.045 * k, lower=-0.01 * k)
-
-
-def _angry(t, s, k):
-    """AU4+5+7+23+24: brows down and drawn together, a glaring upper lid, tense lower lids, the lips
-    pressed and narrowed."""
-    set_corners(t, s, lift=-0.05 * k, spread=-0.03 * k)
-    set_opening(t, s, 0.0)
-    move_brows(t, inner=-0.12 * k, outer=0.01 * k, squeeze=0.08 * k)
-    move_lids(t, s, upper=0.015 * k, lower=0.03 * k)
-
-
-def _disgusted(t, s, k):
-    """AU9+10+15(+4): the nose wrinkled, the upper lip raised, corners down; a grin closes to a sneer."""
-    set_corners(t, s, lift=-0.06 * k, spread=0.0)
-    set_opening(t, s, min(mouth_opening(s), 0.06))
-    t[UPPER_LIP, 1] -= 0.05 * k
-    t[31:36, 1] -= 0.03 * k  # the nose wrinkles up
-    move_brows(t, inner=-0.06 * k, outer=-0.02 * k, squeeze=0.03 * k)
-    move_lids(t, s, lower=0.035 * k)
-
-
-def _scared(t, s, k):
-    """AU1+2+4+5+20+26: brows raised and drawn together, eyes wide, the lips stretched sideways."""
-    set_corners(t, s, lift=-0.03 * k, spread=0.1 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.2 * k))
-    move_brows(t, inner=0.17 * k, outer=0.07 * k, squeeze=0.05 * k)
-    move_lids(t, s, upper=0.06 * k, lower=-0.01 * k)
-
-
-def _neutral(t, s, k):
-    set_corners(t, s, lift=0.0, spread=0.0)
-    set_opening(t, s, mouth_opening(s) * (1 - min(1.0, k)))
-
-
-def _wink(t, s, k):
-    close_eye(t, s, "a", k)
-    move_brows(t, inner=-0.03 * k, outer=-0.03 * k, sides="a")
-    set_corner(t, s, "a", lift=0.12 * k, spread=0.05 * k)
-    set_corner(t, s, "b", lift=0.06 * k, spread=0.03 * k)
-
-
-def _smug(t, s, k):
-    set_corner(t, s, "b", lift=0.13 * k, spread=0.06 * k)
-    set_corner(t, s, "a", lift=0.01 * k, spread=0.0)
-    set_opening(t, s, 0.0)
-    move_lids(t, s, upper=-0.03 * k)
-    move_brows(t, inner=0.06 * k, outer=0.07 * k, sides="b")
-
-
-def _laugh_cry(t, s, k):
-    """哭笑不得 / 笑哭: a laughing mouth under sad, raised inner brows (tears are drawn on top)."""
-    set_corners(t, s, lift=0.12 * k, spread=0.07 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.22 * k))
-    move_lids(t, s, upper=-0.05 * k, lower=0.05 * k)
-    move_brows(t, inner=0.11 * k, outer=-0.03 * k, squeeze=0.03 * k)
-
-
-def _eye_roll(t, s, k):
-    """翻白眼: lids a little wider, one brow up, a flat unimpressed mouth (the irises are moved by painting)."""
-    set_corners(t, s, lift=-0.02 * k, spread=-0.01 * k)
-    set_opening(t, s, 0.0)
-    move_lids(t, s, upper=0.02 * k)
-    move_brows(t, inner=0.05 * k, outer=0.06 * k, sides="b")
-    move_brows(t, inner=0.02 * k, outer=0.02 * k, sides="a")
-
-
-def _pout(t, s, k):
-    """嘟嘴: the mouth narrows and the lips push out (thicker, rounder)."""
-    set_opening(t, s, 0.0)
-    for side, sign in (("a", 1.0), ("b", -1.0)):
-        corner, near = (CORNER_A, NEAR_CORNER_A) if side == "a" else (CORNER_B, NEAR_CORNER_B)
-        t[corner, 0] += sign * 0.12 * k
-        t[near, 0] += sign * 0.06 * k
-    t[[50, 51, 52], 1] -= 0.04 * k
-    t[[56, 57, 58], 1] += 0.05 * k
-    move_brows(t, inner=0.03 * k, outer=0.0)
-
-
-def _sly_grin(t, s, k):
-    """坏笑: a lopsided grin with a glimpse of teeth, narrowed eyes and one brow raised."""
-    set_corner(t, s, "b", lift=0.16 * k, spread=0.08 * k)
-    set_corner(t, s, "a", lift=0.05 * k, spread=0.02 * k)
-    set_opening(t, s, max(mouth_opening(s), 0.07 * k))
-    move_lids(t, s, upper=-0.05 * k, lower=0.04 * k)
-    move_brows(t, inner=-0.04 * k, outer=0.0, sides="a")
-    move_brows(t, inner=0.05 * k, outer=0.07 * k, sides="b")
-
-
-def _speechless(t, s, k):
-    """无语: a flat, closed mouth, heavy lids, brows a little up; the three black lines are drawn on top."""
-    set_corners(t, s, lift=-0.03 * k, spread=-0.02 * k)
-    set_opening(t, s, 0.0)
-    move_lids(t, s, upper=-0.06 * k)
-    move_brows(t, inner=0.04 * k, outer=0.02 * k)
-
-
-MOVES: dict[str, Callable[[np.ndarray, np.ndarray, float], None]] = {
-    "happy": _happy, "laugh": _laugh, "smile": _smile, "sad": _sad, "cry": _cry,
-    "surprised": _surprised, "angry": _angry, "disgusted": _disgusted, "scared": _scared,
-    "neutral": _neutral, "wink": _wink, "smug": _smug, "laugh_cry": _laugh_cry, "eye_roll": _eye_roll,
-    "pout": _pout, "sly_grin": _sly_grin, "speechless": _speechless,
-}
-
-
-def apply_tweaks(t: np.ndarray, tweaks: Tweaks) -> None:
-    """The fine-tune sliders, on top of the expression's own moves (each 0: no change)."""
-    before = t.copy()
-    if tweaks.brows > 0:  # AU1+2
-        move_brows(t, inner=0.13 * tweaks.brows, outer=0.11 * tweaks.brows)
-    elif tweaks.brows < 0:  # AU4: down and drawn together
-        move_brows(t, inner=0.13 * tweaks.brows, outer=0.0, squeeze=-0.08 * tweaks.brows)
-    if tweaks.eyes > 0:  # AU5
-        move_lids(t, before, upper=0.06 * tweaks.eyes)
-    elif tweaks.eyes < 0:  # AU43
-        for side in "ab":
-            close_eye(t, before, side, -tweaks.eyes)
-    if tweaks.wink > 0:  # AU46 on the image-left eye
-        close_eye(t, before, "a", tweaks.wink)
-    if tweaks.smile:  # AU12 up and out / AU15 down
-        for corner, near, sign in ((CORNER_A, NEAR_CORNER_A, -1.0), (CORNER_B, NEAR_CORNER_B, 1.0)):
-            move = np.array([sign * 0.04 * max(tweaks.smile, 0.0), -0.11 * tweaks.smile])
-            t[corner] += move
-            t[near] += 0.45 * move
-    if tweaks.mouth > 0:  # AU25+26: open further than the expression did
-        set_opening(t, t.copy(), max(mouth_opening(t), 0.4 * tweaks.mouth))
-
-
-def target_landmarks(landmarks: np.ndarray, expression: str, intensity: float,
-                     tweaks: Tweaks | None = None) -> np.ndarray:
-    """Where the 68 landmarks should go to show `expression` at `intensity`, with the sliders' `tweaks`
-    on top (image pixels)."""
+def target_landmarks(landmarks: np.ndarray, aus: Mapping[str, float], fade: float = 1.0) -> np.ndarray:
+    """Where the 68 landmarks (image pixels) go to show the action units `aus`. `fade` (0..1) blends
+    from the face as it is: mouth targets like "corners on the middle line" do not vanish as the AUs
+    weaken, so a weak expression also fades its whole move (0 changes nothing)."""
     frame = FaceFrame.from_landmarks(landmarks)
     src = frame.to_local(landmarks)
     target = src.copy()
-    MOVES[expression](target, src, float(intensity))
-    # Targets like "corners on the mid line" do not vanish at intensity 0, so low intensities also
-    # fade the whole move towards the face as it is: 0 changes nothing.
-    fade = min(1.0, float(intensity) / FULL_MOVE_AT)
-    target = src + fade * (target - src)
-    if tweaks is not None and tweaks.any:
-        apply_tweaks(target, tweaks)
+    apply_moves(target, src, Moves.of(aus))
+    target = src + min(1.0, max(0.0, fade)) * (target - src)
     return frame.to_image(target).astype(np.float32)

@@ -12,20 +12,20 @@ import numpy as np
 
 from emojigen.expression.actions import AUs, Tweaks, combined, gasps, scaled, teeth_shown
 from emojigen.expression.appearance import paint_appearance
-from emojigen.expression.eyes import roll_eyes
+from emojigen.expression.eyes import paint_eyes
 from emojigen.expression.lexicon import default_lexicon
 from emojigen.expression.mouth import paint_mouth, prepare_mouth
 from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
 from emojigen.expression.overlays import draw_speechless_lines, draw_tears
+from emojigen.expression.units import Moves, bilateral
 from emojigen.expression.warp import warp_face
 
 Drawing = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 
-# Drawn on top of the warped face, for the expressions that need more than moved landmarks.
+# Drawn on top of the warped face, for the expressions that need more than action units.
 DRAWINGS: dict[str, Drawing] = {
     "cry": draw_tears,
     "laugh_cry": draw_tears,
-    "eye_roll": roll_eyes,
     "speechless": draw_speechless_lines,
 }
 
@@ -37,25 +37,41 @@ class RenderedFace:
     scale: float  # 1.0 if the full move was applied; less if it was softened to avoid folds
 
 
+def acting_aus(expression: str, intensity: float, tweaks: Tweaks | None = None,
+               aus: AUs | None = None) -> dict[str, float]:
+    """The action units a face shows: the expression's recipe (or `aus`) at `intensity`, sliders added."""
+    recipe = default_lexicon().recipes.get(expression, {}) if aus is None else aus
+    return combined(scaled(recipe, intensity), tweaks.aus() if tweaks is not None else {})
+
+
 def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str, intensity: float,
                       tweaks: Tweaks | None = None, aus: AUs | None = None) -> RenderedFace:
-    """`aus`: the expression's action units (its recipe; the default lexicon's when left out);
-    `tweaks`: the fine-tune sliders on top."""
-    target = target_landmarks(landmarks, expression, intensity, tweaks)
-    recipe = default_lexicon().recipes.get(expression, {}) if aus is None else aus
-    # What the action units say about the mouth: an opened mouth shows teeth only for a grin or a shout.
-    acting = combined(scaled(recipe, intensity), tweaks.aus() if tweaks is not None else {})
-    # A gasp repaints even a mouth that was open, so a toothy smile turned into surprise loses its grin.
-    teeth = teeth_shown(acting) if gasps(acting) else None
+    """`aus`: the expression's action units (its recipe in the default lexicon when left out, or AUs
+    read from another photo); `intensity` scales them; `tweaks`: the fine-tune sliders on top."""
+    feeling = acting_aus(expression, intensity, None, aus)
+    acting = acting_aus(expression, intensity, tweaks, aus)
+    target = target_landmarks(landmarks, feeling, fade=intensity / FULL_MOVE_AT)
+    if acting != feeling:
+        # The sliders move the face by what their AUs add to the feeling's, from wherever the feeling
+        # put it: at intensity 0 they act on the face as it is.
+        target = target + target_landmarks(landmarks, acting) - target_landmarks(landmarks, feeling)
+    strength = max(intensity, tweaks.strength if tweaks is not None else 0.0)
+    both_sides = bilateral(acting)
+    # An opened mouth shows teeth only for a grin or a shout; a gasp repaints even a mouth that was
+    # open, so a toothy smile turned into surprise loses its grin.
+    teeth = teeth_shown(both_sides) if gasps(both_sides) else None
     warped = warp_face(prepare_mouth(image, landmarks, target, teeth), landmarks, target)
     out = paint_mouth(warped.image, landmarks, warped.landmarks, teeth)
+    # Irises stay round whatever the lids do, turn where the gaze AUs say; shut eyes get a lid.
+    out = paint_eyes(image, out, landmarks, warped.landmarks, Moves.of(acting),
+                     min(1.0, strength / FULL_MOVE_AT))
     # The skin creases the action units make (forehead lines, brow furrows, folds), as far as the warp went.
-    out = paint_appearance(out, landmarks, warped.landmarks, scaled(acting, min(1.0, warped.scale)))
+    out = paint_appearance(out, landmarks, warped.landmarks, scaled(both_sides, min(1.0, warped.scale)))
     draw = DRAWINGS.get(expression)
-    strength = intensity * max(warped.scale, 0.5)
-    if draw is not None and strength > 0:
-        drawn = draw(out, warped.landmarks, strength)
+    drawn_at = intensity * max(warped.scale, 0.5)
+    if draw is not None and drawn_at > 0:
+        drawn = draw(out, warped.landmarks, drawn_at)
         # Fade drawings in over the same range as the moves, so an animation does not pop.
-        fade = min(1.0, strength / FULL_MOVE_AT)
+        fade = min(1.0, drawn_at / FULL_MOVE_AT)
         out = (out * (1 - fade) + drawn * fade).round().astype(np.uint8) if fade < 1 else drawn
     return RenderedFace(out, warped.landmarks, warped.scale)

@@ -13,6 +13,7 @@ import pytest
 
 from emojigen.expression.appearance import APPEARANCE_AUS, paint_appearance
 from emojigen.expression.moves import target_landmarks
+from emojigen.expression.render import acting_aus
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceFrame
 from emojigen.sticker.compose import crop_head
@@ -160,7 +161,7 @@ def test_lip_corner_puller_deepens_the_nasolabial_folds(faces, name):
 def test_the_fold_follows_the_warped_mouth(faces):
     """The nasolabial fold is placed from the landmarks after the warp: it moves with the smile."""
     image, landmarks = faces["surprised_woman"]
-    warped = warp_face(image, landmarks, target_landmarks(landmarks, "happy", 1.0))
+    warped = warp_face(image, landmarks, target_landmarks(landmarks, acting_aus("happy", 1.0)))
     out = paint_appearance(warped.image, landmarks, warped.landmarks, {"AU12": 1.0})
     delta = change(warped.image, out)
     frame = FaceFrame.from_landmarks(landmarks)

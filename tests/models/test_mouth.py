@@ -14,6 +14,7 @@ import pytest
 
 from emojigen.expression.mouth import paint_mouth, prepare_mouth
 from emojigen.expression.moves import target_landmarks
+from emojigen.expression.render import acting_aus
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceFrame
 from emojigen.sticker.subject import head_at_working_size
@@ -33,7 +34,7 @@ def subjects(detector, photo_rgb):
 
 
 def express(image, landmarks, expression, teeth):
-    target = target_landmarks(landmarks, expression, 1.0)
+    target = target_landmarks(landmarks, acting_aus(expression, 1.0))
     warped = warp_face(prepare_mouth(image, landmarks, target, teeth), landmarks, target)
     return paint_mouth(warped.image, landmarks, warped.landmarks, teeth), warped.landmarks
 
@@ -167,12 +168,12 @@ def test_callers_that_pass_no_teeth_still_close_and_open_mouths(subjects):
     """Without `teeth` (callers from before it existed): a closing mouth is still redrawn as lips, and a
     newly opened one still gets teeth."""
     image, landmarks = subjects["obama"]
-    target = target_landmarks(landmarks, "sad", 1.0)
+    target = target_landmarks(landmarks, acting_aus("sad", 1.0))
     warped = warp_face(prepare_mouth(image, landmarks, target), landmarks, target)
     out = paint_mouth(warped.image, landmarks, warped.landmarks)
     assert near_white(polygon_pixels(out, warped.landmarks[48:60])).mean() < 0.01
     image, landmarks = subjects["elderly"]
-    target = target_landmarks(landmarks, "laugh", 1.0)
+    target = target_landmarks(landmarks, acting_aus("laugh", 1.0))
     warped = warp_face(prepare_mouth(image, landmarks, target), landmarks, target)
     out = paint_mouth(warped.image, landmarks, warped.landmarks)
     inside = polygon_pixels(out, warped.landmarks[60:68])

@@ -34,6 +34,11 @@ def mouth_opening(lm):
     return float(p[66, 1] - p[62, 1])
 
 
+def mouth_width(lm):
+    p = local(lm)
+    return float(p[54, 0] - p[48, 0])
+
+
 def corner_lift(lm):
     p = local(lm)
     return float((p[62, 1] + p[66, 1]) / 2 - (p[48, 1] + p[54, 1]) / 2)
@@ -46,6 +51,8 @@ EXPECTED = {
     Tweaks(eyes=1.0): (lambda lm: float(np.mean(eye_openings(lm))), +1, 0.012),
     Tweaks(smile=1.0): (corner_lift, +1, 0.04),
     Tweaks(smile=-1.0): (corner_lift, -1, 0.04),
+    Tweaks(wide=1.0): (mouth_width, +1, 0.06),  # "eee"
+    Tweaks(rounded=1.0): (mouth_width, -1, 0.06),  # "woo"
 }
 
 

@@ -41,6 +41,15 @@ class NoFace(EmojigenError):
         )
 
 
+class ReferenceHasNoFace(BadInput):
+    """The photo whose expression should be copied has no face in it."""
+
+    def __init__(self) -> None:
+        super().__init__("参考照片里没有找到人脸，无法照它的表情做。请换一张能看清脸的照片，或者不用参考照片。",
+                         "No face found in the reference photo, so its expression cannot be copied. Use a photo "
+                         "with a clearly visible face, or leave the reference out.")
+
+
 class Blocked(EmojigenError):
     """The result was withheld (for example by a model's safety checker)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,12 @@ from emojigen.config import Settings
 from emojigen.diffusion import build_prompt
 from emojigen.diffusion.prompts import Prompt
 from emojigen.diffusion.status import describe_backend
-from emojigen.errors import EmojigenError
+from emojigen.errors import EmojigenError, NoFace, ReferenceHasNoFace
 from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static
-from emojigen.expression.actions import Tweaks
+from emojigen.expression.actions import AUs, Tweaks
 from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
+from emojigen.expression.reading import read_aus
 from emojigen.expression.render import render_expression
 from emojigen.face import FaceDetector
 from emojigen.face.detect import Box, Detection
@@ -179,6 +180,18 @@ class Pipeline:
             subject = prepare_subject(rgb, detection.face.landmarks, plan.work_side)
         return Prepared(subject, detection, rgb)
 
+    def read_reference(self, plan: Plan, span: Span) -> dict[str, float] | None:
+        """The action units of the reference photo's face (its largest), or None without one."""
+        if plan.request.reference is None:
+            return None
+        with span.stage("reference"):
+            rgb = load_image(plan.request.reference)
+            try:
+                landmarks = self.detector.detect(rgb).face.landmarks
+            except NoFace:
+                raise ReferenceHasNoFace() from None
+            return read_aus(landmarks)
+
     def faces_in(self, image: ImageSource) -> tuple[np.ndarray, tuple[Box, ...]]:
         """The photo as loaded and every face in it, left to right (for choosing one in a group photo)."""
         rgb = load_image(image)
@@ -215,13 +228,15 @@ class Pipeline:
 
     def render(self, prepared: Prepared, expression: str, intensity: float, look: Look, framing: Framing,
                caption: str, span: Span, notices: list[Notice] | None = None,
-               prompt: Prompt | None = None, tweaks: Tweaks | None = None) -> np.ndarray:
+               prompt: Prompt | None = None, tweaks: Tweaks | None = None, aus: AUs | None = None) -> np.ndarray:
         """One finished RGBA sticker: the expression (and the sliders' tweaks) drawn on the prepared
-        subject, styled, framed."""
+        subject, styled, framed. `aus`: action units to show instead of the expression's recipe (read
+        from a reference photo)."""
         subject = prepared.subject
         with span.stage("warp", 0.0, 0.3):
+            recipe = self.lexicon.recipes.get(expression, {}) if aus is None else aus
             rendered = render_expression(subject.image, subject.landmarks, expression, intensity, tweaks=tweaks,
-                                         aus=self.lexicon.recipes.get(expression, {}))
+                                         aus=recipe)
             if notices is not None:
                 notices.extend(_softened_notice(rendered.scale))
         with span.stage("style", 0.3, 0.85) as styling:
@@ -242,11 +257,15 @@ class Pipeline:
         plan = self.plan(request, kind, frames)
         notices = list(plan.notices)
         prepared = self.prepare(plan, root.child(0.0, 0.3), notices)
-        with root.stage("parse", 0.3, 0.35):
+        with root.stage("parse", 0.3, 0.33):
             spec = self.parse(plan.request.text, plan.request.intensity, notices)
             caption = self.caption_for(plan, spec, notices)
+        copied = self.read_reference(plan, root.child(0.33, 0.35))
+        if copied is not None:
+            # The reference decides the face; the words still choose the caption (and tears or lines).
+            spec = replace(spec, intensity=plan.request.intensity, understood=True)
         images, peak, prompt = self._draw(plan, prepared, spec.name, spec.intensity, caption,
-                                          root.child(0.35, 0.85), notices)
+                                          root.child(0.35, 0.85), notices, copied)
         with root.stage("export", 0.85, 0.92):
             files = {"sticker.png": encode_png(images[peak])}
             if plan.animated:
@@ -270,7 +289,8 @@ class Pipeline:
         detection = prepared.detection
         details = {"caption": caption, "faces_found": prepared.faces_found, "expression": expression,
                    "faces": faces_summary(detection.boxes if detection else ()),
-                   "face": detection.index if detection else None}
+                   "face": detection.index if detection else None,
+                   "reference": {"aus": copied} if copied is not None else None}
         result_id, paths = self._keep(plan, prepared, files, tracker, root.child(0.92, 1.0), notices,
                                       expression=spec.name, caption=caption, preview="sticker.png",
                                       diffusion=diffusion, details=details)
@@ -280,20 +300,20 @@ class Pipeline:
                        detection.boxes if detection else (), detection.index if detection else None)
 
     def _draw(self, plan: Plan, prepared: Prepared, expression: str, intensity: float, caption: str, span: Span,
-              notices: list[Notice]) -> tuple[list[np.ndarray], int, Prompt | None]:
+              notices: list[Notice], aus: AUs | None = None) -> tuple[list[np.ndarray], int, Prompt | None]:
         """The images of one sticker (one, or an animation's frames) and which one is its peak. Every
         frame is restyled with the peak's prompt, so an animation does not jump between frames."""
         prompt = build_prompt(expression, intensity, plan.look.style) if plan.look.diffusion is not None else None
         if not plan.animated:
             image = self.render(prepared, expression, intensity, plan.look, plan.framing, caption, span, notices,
-                                prompt, plan.tweaks)
+                                prompt, plan.tweaks, aus)
             return [image], 0, prompt
         curve = intensity_curve(plan.frames, intensity)
         peak = int(np.argmax(curve))
         # The sliders ease in and out with the expression: a fraction of them on each frame.
         easing = intensity_curve(plan.frames, 1.0)
         images = [self.render(prepared, expression, k, plan.look, plan.framing, caption, frame_span,
-                              notices if i == peak else None, prompt, plan.tweaks.scaled(easing[i]))
+                              notices if i == peak else None, prompt, plan.tweaks.scaled(easing[i]), aus)
                   for i, (k, frame_span) in enumerate(zip(curve, span.split(len(curve), "frame"), strict=True))]
         return images, peak, prompt
 

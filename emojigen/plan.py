@@ -66,6 +66,10 @@ def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str,
     if kind == "pack":
         assert platform is not None
         size = max(platform.limits(request.animated).size)  # a pack works at the platform's own size
+        if request.reference is not None:
+            notices.append(Notice("reference_not_for_packs", "参考照片只用于单张贴纸和动图；整套表情包按各自的表情做。",
+                                  "A reference photo is used for single and animated stickers; a pack's stickers "
+                                  "each show their own expression."))
     else:
         size = sticker_size
     template = None
@@ -87,7 +91,8 @@ def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str,
     look = Look(request.style, finish, find_cjk_font(font_path), find_emoji_font(),
                 _diffusion_options(request, seed, diffusion_ready))
     tweaks = Tweaks(brows=request.brows, eyes=request.eyes, mouth=request.mouth_open, smile=request.smile,
-                    wink=request.wink)
+                    wink=request.wink, wide=request.mouth_wide, rounded=request.mouth_round,
+                    gaze_x=request.gaze_x, gaze_y=request.gaze_y)
     return Plan(kind, request, seed, look, framing, platform, size, tuple(notices), frames, tweaks)
 
 

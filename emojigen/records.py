@@ -32,8 +32,11 @@ def source_file(image: Any, loaded: np.ndarray | None) -> tuple[str, bytes] | No
 
 def request_fields(request: Any, source: str | None) -> dict[str, Any]:
     """Every field of a Request; the image is the name of the kept source file."""
-    fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request) if f.name != "image"}
+    fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request)
+              if f.name not in ("image", "reference")}
     fields["source"] = source
+    # The reference photo is not kept: the action units read from it are (in the result's "reference").
+    fields["reference"] = "given" if getattr(request, "reference", None) is not None else None
     return fields
 
 

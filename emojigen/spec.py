@@ -121,6 +121,24 @@ class Request:
     smile: float = _param(
         0.0, "float", "嘴角", "Smile", "-1 嘴角向下 · 0 不变 · 1 嘴角上扬", "-1 corners down, 0 as is, 1 corners up",
         minimum=-1.0, maximum=1.0, step=0.05, cli="--smile")
+    mouth_wide: float = _param(
+        0.0, "float", "咧嘴", "Mouth wide", "0 不变 · 1 嘴唇向两边拉开（咿）", "0 as is, 1 lips stretched wide (eee)",
+        minimum=0.0, maximum=1.0, step=0.05, cli="--mouth-wide")
+    mouth_round: float = _param(
+        0.0, "float", "嘟圆", "Mouth round", "0 不变 · 1 嘴唇撅圆（呜）",
+        "0 as is, 1 lips rounded and pushed out (woo)", minimum=0.0, maximum=1.0, step=0.05, cli="--mouth-round")
+    gaze_x: float = _param(
+        0.0, "float", "眼神左右", "Gaze left/right", "-1 看向画面左边 · 0 不变 · 1 看向右边",
+        "-1 looking to the picture's left, 0 as is, 1 to its right", minimum=-1.0, maximum=1.0, step=0.05,
+        cli="--gaze-x")
+    gaze_y: float = _param(
+        0.0, "float", "眼神上下", "Gaze up/down", "-1 向上看（翻白眼）· 0 不变 · 1 向下看",
+        "-1 looking up (eye-roll), 0 as is, 1 looking down", minimum=-1.0, maximum=1.0, step=0.05, cli="--gaze-y")
+    reference: ImageSource | None = _param(
+        None, "image", "照着这张脸的表情做", "Copy the expression of",
+        "另一张脸部照片（朋友、电影截图、表情包里的脸）：读出它的表情，做到你的脸上；留空按文字",
+        "another face photo (a friend, a film still, a meme face): its expression is read and put on your face; "
+        "left out: the words decide", cli="--reference")
     # Packs
     count: int | None = _param(
         None, "int", "数量", "Count", "整套表情包的张数（微信：8、16 或 24）；留空按平台常用数量",
@@ -167,11 +185,11 @@ class Request:
 # The parameters of each HTTP endpoint, in order. The first ones keep the order earlier clients used;
 # new parameters are added at the end, so positional clients keep working.
 DIFFUSION_FIELDS = ("diffusion", "lora", "lora_scale", "strength", "steps", "guidance", "fast")
-TWEAK_FIELDS = ("brows", "eyes", "wink", "mouth_open", "smile")
+TWEAK_FIELDS = ("brows", "eyes", "wink", "mouth_open", "smile", "mouth_wide", "mouth_round", "gaze_x", "gaze_y")
 STICKER_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
-               "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face", *TWEAK_FIELDS)
+               "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face", *TWEAK_FIELDS, "reference")
 ANIMATE_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", *DIFFUSION_FIELDS,
-               "caption_position", "outline_width", "outline_color", "shadow", "face", *TWEAK_FIELDS)
+               "caption_position", "outline_width", "outline_color", "shadow", "face", *TWEAK_FIELDS, "reference")
 PACK_API = ("image", "platform", "count", "expressions", "style", "template", "lang", "animated", "seed",
             *DIFFUSION_FIELDS, "intensity", "captions", "caption_position", "outline_width", "outline_color",
             "shadow", "face")

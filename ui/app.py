@@ -123,6 +123,9 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         gr.Markdown(t("fine_tune_info"))
                         for name in TWEAK_FIELDS:
                             page[name] = slider(declared[name], label(name), info(name), elem_id=f"tweak-{name}")
+                        page["reference"] = gr.Image(label=label("reference"), type="filepath",
+                                                     sources=["upload", "clipboard"], height=180, elem_id="reference")
+                        gr.Markdown(info("reference"))
                     page["platform"] = gr.Dropdown(platform_choices, value=NO_PLATFORM, label=label("platform"),
                                                    info=t("platform_info"), elem_id="platform")
                     page.update(diffusion_controls(pipeline))

@@ -50,4 +50,8 @@ def log_text(summary: dict, lang: str = "en") -> str:
     total = timings.pop("total", sum(timings.values()))
     lines = [f"{stage:<7} {ms:8.1f} ms" for stage, ms in timings.items()]
     lines.append(f"{'total':<7} {total:8.1f} ms")
+    copied = (summary.get("reference") or {}).get("aus")
+    if copied is not None:
+        read = ", ".join(f"{au} {value:g}" for au, value in copied.items()) or ("中性" if lang == "zh" else "neutral")
+        lines.append(f"{'参考照片的表情' if lang == 'zh' else 'reference expression'}: {read}")
     return "\n".join(lines + [f"! {w[lang]}" for w in summary["warnings"]])

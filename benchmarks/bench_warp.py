@@ -20,7 +20,7 @@ from emojigen.expression.render import acting_aus, render_expression
 from emojigen.expression.warp import warp_face
 from emojigen.face import FaceDetector
 
-EXPRESSIONS = ("smile", "sad", "surprised", "angry", "cry", "eye_roll")
+EXPRESSIONS = ("smile", "laugh", "sad", "surprised", "angry", "cry", "wink", "eye_roll")
 
 
 def _median_ms(fn, runs: int) -> float:

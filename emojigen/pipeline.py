@@ -264,8 +264,10 @@ class Pipeline:
         if copied is not None:
             # The reference decides the face; the words still choose the caption (and tears or lines).
             spec = replace(spec, intensity=plan.request.intensity, understood=True)
+        # Either the reference's action units, or a blend's ("a bit sad and angry"), or the recipe's.
+        aus = copied if copied is not None else self.lexicon.blend_aus(spec)
         images, peak, prompt = self._draw(plan, prepared, spec.name, spec.intensity, caption,
-                                          root.child(0.35, 0.85), notices, copied)
+                                          root.child(0.35, 0.85), notices, aus)
         with root.stage("export", 0.85, 0.92):
             files = {"sticker.png": encode_png(images[peak])}
             if plan.animated:
@@ -285,7 +287,8 @@ class Pipeline:
             diffusion = {**self.diffusion.status(), **plan.look.diffusion.summary(),
                          "prompt": prompt.positive, "negative_prompt": prompt.negative}
         expression = {"name": spec.name, "intensity": spec.intensity, "understood": spec.understood,
-                      "matched": list(spec.matched)}
+                      "matched": list(spec.matched),
+                      "blend": [{"name": name, "intensity": k} for name, k in spec.blend]}
         detection = prepared.detection
         details = {"caption": caption, "faces_found": prepared.faces_found, "expression": expression,
                    "faces": faces_summary(detection.boxes if detection else ()),
@@ -297,7 +300,7 @@ class Pipeline:
         return Sticker(result_id, images[peak], paths["sticker.png"], spec, caption, plan.seed, prepared.faces_found,
                        _backend(plan.look), dict(tracker.timings), unique(notices), paths,
                        paths.get(platform_name) if platform_name else None,
-                       detection.boxes if detection else (), detection.index if detection else None)
+                       detection.boxes if detection else (), detection.index if detection else None, copied)
 
     def _draw(self, plan: Plan, prepared: Prepared, expression: str, intensity: float, caption: str, span: Span,
               notices: list[Notice], aus: AUs | None = None) -> tuple[list[np.ndarray], int, Prompt | None]:

@@ -30,6 +30,7 @@ class Sticker:
     platform_file: Path | None = None  # the file fitted to the requested platform
     faces: tuple[Box, ...] = ()  # every face found, left to right
     face: int | None = None  # which of them was used
+    reference_aus: dict[str, float] | None = None  # the action units read from a reference photo
 
     def summary(self) -> dict[str, Any]:
         """What the UI and API show next to the sticker."""
@@ -39,6 +40,8 @@ class Sticker:
             "intensity": self.expression.intensity,
             "understood": self.expression.understood,
             "matched_words": list(self.expression.matched),
+            "blend": [{"name": name, "intensity": k} for name, k in self.expression.blend],
+            "reference": {"aus": self.reference_aus} if self.reference_aus is not None else None,
             "caption": self.caption,
             "seed": self.seed,
             "faces_found": self.faces_found,

@@ -20,6 +20,9 @@ EXPRESSIONS = (
 MAX_INTENSITY = 1.5
 # A negation right before a cheerful word flips it: 不开心, not happy.
 NEGATIONS = ("不", "没", "不太", "not ", "not so ", "not very ", "no longer ", "never ")
+# Words that join two feelings into one face: "sad and angry", 又哭又笑, 开心+惊讶. Between two matched
+# words, one of these makes a blend; without one, the longest (then strongest) word alone decides.
+JOINERS = re.compile(r"又|和|还|且|而|也|带点|有点儿?|but|and|with|yet|plus|&|\+|/|、|,|，")
 CHEERFUL = {"happy", "laugh", "smile"}
 
 
@@ -30,6 +33,8 @@ class ExpressionSpec:
     understood: bool  # False when nothing in the text was recognised and the default was used
     matched: tuple[str, ...] = field(default=())  # the words that decided it
     text: str = ""
+    # Other expressions mixed in ("a bit sad and angry", 又气又委屈): (name, intensity) each.
+    blend: tuple[tuple[str, float], ...] = field(default=())
 
 
 def _normalize(text: str) -> str:
@@ -99,15 +104,42 @@ class Lexicon:
         pos, word, name, value = min(hits, key=lambda h: (-len(h[1]), -h[3], h[0]))
         if name in CHEERFUL and _negated(norm, pos):
             name, value = "sad", 0.8
-        intensity = value * self._modifier(remaining)
-        intensity += min(0.15, 0.05 * (norm.count("!") + norm.count("?")))
+        modifier = self._modifier(remaining)
+        intensity = value * modifier + min(0.15, 0.05 * (norm.count("!") + norm.count("?")))
         matched = tuple(h[1] for h in sorted(hits))
-        return ExpressionSpec(name, _clamp(intensity * scale), understood=True, matched=matched, text=text)
+        blend = tuple((other, _clamp(v * modifier * scale)) for other, v in _joined(norm, hits, pos, name))
+        return ExpressionSpec(name, _clamp(intensity * scale), understood=True, matched=matched, text=text,
+                              blend=blend)
+
+    def blend_aus(self, spec: ExpressionSpec) -> dict[str, float] | None:
+        """A blend's action units, relative to the main expression's intensity (render scales them by
+        it): each AU as strong as the strongest of the mixed expressions asks. None: no blend."""
+        if not spec.blend or spec.intensity <= 0:
+            return None
+        found = dict(self.recipes.get(spec.name, {}))
+        for other, intensity in spec.blend:
+            for au, v in self.recipes.get(other, {}).items():
+                found[au] = max(found.get(au, 0.0), v * intensity / spec.intensity)
+        return found
 
     def _modifier(self, text: str) -> float:
         """The strongest intensity word left in the text (very, 有点...), 1.0 if none."""
         found = [v for w, v in self._modifiers if _pattern(w).search(text)]
         return max(found, key=lambda v: abs(v - 1.0)) if found else 1.0
+
+
+def _joined(text: str, hits: list[tuple[int, str, str, float]], main_at: int,
+            main: str) -> list[tuple[str, float]]:
+    """Other expressions joined to the main one by a joining word ("and", 又, 和...), in the order said."""
+    others: list[tuple[str, float]] = []
+    for pos, _word, name, value in sorted(hits):
+        if name == main or any(name == o for o, _ in others) or _negated(text, pos):
+            continue
+        lo, hi = sorted((pos, main_at))
+        between = text[lo:hi]
+        if JOINERS.search(between) or (text[:min(pos, main_at)].rstrip().endswith("又")):
+            others.append((name, value))
+    return others
 
 
 def _negated(text: str, position: int) -> bool:

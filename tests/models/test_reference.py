@@ -46,6 +46,7 @@ def test_the_pipeline_copies_the_reference_and_says_what_it_read(pipeline, photo
     read = json.loads((copied.png_path.parent / "result.json").read_text(encoding="utf-8"))
     aus = read["reference"]["aus"]
     assert aus.get("AU26", 0) > 0.3 and aus.get("AU1", 0) > 0.3 and "AU12" not in aus
+    assert copied.summary()["reference"]["aus"] == aus  # what the page's log and the API show
     assert read["request"]["reference"] == "given"  # the reference photo itself is not kept
     assert "reference" in copied.timings
     assert copied.caption == plain.caption  # the words still choose the caption

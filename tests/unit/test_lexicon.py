@@ -1,7 +1,7 @@
 import pytest
 
 from emojigen.expression import EXPRESSIONS, parse_expression
-from emojigen.expression.lexicon import default_lexicon
+from emojigen.expression.lexicon import Lexicon, default_lexicon
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,36 @@ def test_unknown_text_falls_back_and_says_so():
 def test_scale_is_clamped():
     assert parse_expression("暴怒!!!", scale=1.5).intensity == 1.5
     assert parse_expression("开心", scale=0.0).intensity == 0.0
+
+
+@pytest.mark.parametrize(("text", "main", "mixed"), [
+    ("a bit sad and angry", "angry", ["sad"]),
+    ("surprised and happy", "surprised", ["happy"]),
+    ("开心又惊讶", "happy", ["surprised"]),
+    ("not happy and angry", "sad", ["angry"]),
+])
+def test_joined_feelings_blend(text, main, mixed):
+    spec = parse_expression(text)
+    assert spec.name == main and [name for name, _ in spec.blend] == mixed
+
+
+@pytest.mark.parametrize("text", ["开心大笑", "气死我了", "又哭又笑", "sad", "哈哈哈 lol"])
+def test_one_feeling_is_no_blend(text):
+    assert parse_expression(text).blend == ()
+
+
+def test_a_blend_takes_each_action_unit_at_its_strongest():
+    lexicon = default_lexicon()
+    spec = parse_expression("a bit sad and angry")
+    aus = lexicon.blend_aus(spec)
+    sad, angry = lexicon.recipes["sad"], lexicon.recipes["angry"]
+    for au in set(sad) | set(angry):
+        assert aus[au] == pytest.approx(max(sad.get(au, 0.0), angry.get(au, 0.0)))
+    assert lexicon.blend_aus(parse_expression("sad")) is None
+
+
+def test_an_unknown_action_unit_in_the_data_is_refused():
+    data = {"default": "smile", "modifiers": {"weaker": {}, "stronger": {}},
+            "expressions": {"smile": {"aus": {"AU99": 1.0}, "words": {"smile": 1.0}}}}
+    with pytest.raises(ValueError, match="AU99"):
+        Lexicon(data)

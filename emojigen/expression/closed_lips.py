@@ -144,14 +144,31 @@ def _unlip(rgb: np.ndarray, lab: np.ndarray, likeness: np.ndarray, box: MouthBox
     warp beyond where it is drawn) the skin's colour, keeping their light and shade."""
     outside = np.maximum(np.maximum(box.y - lower_edge, box.upper_outer - box.y),
                          (np.abs(box.across) - 1) * (box.right - box.left) / 2)
-    zone = smoothstep(-0.01, 0.02, outside) * (1 - smoothstep(0.14, 0.22, outside)) * (np.abs(box.across) < 1.15)
-    w = (zone * smoothstep(0.25, 0.6, likeness))[..., None]
+    zone = (smoothstep(-0.01, 0.02, outside) * (1 - smoothstep(0.14, 0.22, outside))
+            * (1 - smoothstep(1.0, 1.15, np.abs(box.across))))
+    w = (zone * smoothstep(0.25, 0.6, likeness) * _away_from_edges(rgb.shape[:2], box.px(0.06)))[..., None]
     if not w.any():
         return rgb
-    skin = to_lab(colours.skin)
-    fixed = np.concatenate([lab[..., :1] * 0.3 + skin[0] * 0.7, np.broadcast_to(skin[1:], lab[..., 1:].shape)], -1)
+    # The skin as it is around them (its light and shade here, not the face's average colour, which
+    # would leave a flat, lighter patch): the patch's own surroundings, spread in over it.
+    trust = (1 - w[..., 0]) * (likeness < 0.25)
+    sigma = max(2.0, box.px(0.06))
+    spread = cv2.GaussianBlur(lab * trust[..., None], (0, 0), sigma)
+    weight = cv2.GaussianBlur(trust.astype(np.float32), (0, 0), sigma)[..., None]
+    skin = np.where(weight > 0.05, spread / np.maximum(weight, 1e-6), to_lab(colours.skin))
+    # Mostly its own lightness (its light and shade), the skin's colour.
+    fixed = np.concatenate([lab[..., :1] * 0.6 + skin[..., :1] * 0.4, skin[..., 1:]], -1)
     back = cv2.cvtColor((lab * (1 - w) + fixed * w).astype(np.float32), cv2.COLOR_LAB2RGB) * 255.0
     return np.where(w > 0, back, rgb)
+
+
+def _away_from_edges(shape: tuple[int, int], reach: float) -> np.ndarray:
+    """0 at the box's edges rising to 1 `reach` pixels in: a change that stops at the box's edge would
+    show as a straight line on the skin."""
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    inside = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
+    return smoothstep(0.0, max(reach, 1.0), inside)
 
 
 def _detail(rgb: np.ndarray, unit: float) -> np.ndarray:

@@ -8,6 +8,7 @@ cavity with as much of the teeth as the expression shows.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from emojigen.expression.lips import draw_closed_lips, draw_opening, fill_inside, mouth_box, sample_colours, shows_teeth
@@ -86,3 +87,28 @@ def _opening(frame: FaceFrame, landmarks: np.ndarray) -> float:
     """Gap between the inner lips at their middle, in eye distances."""
     local = frame.to_local(landmarks[[62, 66]])
     return float(local[1, 1] - local[0, 1])
+
+
+def cover_leftovers(image: np.ndarray, carried: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Where the warp carried what prepare_mouth filled in (`carried`, warped with the picture) beyond
+    the redrawn lips (a broad smile's ends, past the corners of a narrower mouth), fill in the skin from
+    around it."""
+    unit = FaceFrame.from_landmarks(after).unit
+    # The redrawn lips cover their outline except near the corners, where they fade into the skin.
+    outline = after[48:60].astype(np.float64)
+    centre = outline.mean(axis=0)
+    lips = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(lips, [np.round(centre + (outline - centre) * [0.9, 1.0]).astype(np.int32)], 255)
+    leftover = ((carried > 96) & (lips == 0)).astype(np.uint8)
+    if leftover.sum() < 4:
+        return image
+    ys, xs = np.nonzero(leftover)
+    pad = max(4, round(0.15 * unit))
+    h, w = image.shape[:2]
+    x0, y0 = max(xs.min() - pad, 0), max(ys.min() - pad, 0)
+    x1, y1 = min(xs.max() + pad + 1, w), min(ys.max() + pad + 1, h)
+    mask = cv2.dilate(leftover[y0:y1, x0:x1], np.ones((3, 3), np.uint8))
+    out = image.copy()
+    out[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(image[y0:y1, x0:x1]), mask, max(2, round(0.03 * unit)),
+                                    cv2.INPAINT_TELEA)
+    return out

@@ -14,7 +14,7 @@ from emojigen.expression.actions import AUs, Tweaks, combined, gasps, scaled, te
 from emojigen.expression.appearance import paint_appearance
 from emojigen.expression.eyes import paint_eyes
 from emojigen.expression.lexicon import default_lexicon
-from emojigen.expression.mouth import paint_mouth, prepare_mouth
+from emojigen.expression.mouth import closes_mouth, cover_leftovers, paint_mouth, prepare_mouth
 from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
 from emojigen.expression.overlays import draw_speechless_lines, draw_tears
 from emojigen.expression.units import Moves, bilateral
@@ -60,8 +60,15 @@ def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str,
     # An opened mouth shows teeth only for a grin or a shout; a gasp repaints even a mouth that was
     # open, so a toothy smile turned into surprise loses its grin.
     teeth = teeth_shown(both_sides) if gasps(both_sides) else None
-    warped = warp_face(prepare_mouth(image, landmarks, target, teeth), landmarks, target)
-    out = paint_mouth(warped.image, landmarks, warped.landmarks, teeth)
+    prepared = prepare_mouth(image, landmarks, target, teeth)
+    closing = closes_mouth(landmarks, target)
+    if closing:  # carry what was filled in through the warp, to find what ends up beyond the new lips
+        filled = np.any(prepared[..., :3] != image[..., :3], axis=2).astype(np.uint8) * 255
+        prepared = np.dstack([prepared[..., :3], filled])
+    warped = warp_face(prepared, landmarks, target)
+    out = paint_mouth(np.ascontiguousarray(warped.image[..., :3]), landmarks, warped.landmarks, teeth)
+    if closing:
+        out = cover_leftovers(out, warped.image[..., 3], warped.landmarks)
     # Irises stay round whatever the lids do, turn where the gaze AUs say; shut eyes get a lid.
     out = paint_eyes(image, out, landmarks, warped.landmarks, Moves.of(acting),
                      min(1.0, strength / FULL_MOVE_AT))

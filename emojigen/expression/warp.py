@@ -27,6 +27,7 @@ MOUTH = np.arange(48, 68)  # lip landmarks: triangles between them may close or 
 LOWER_LIP = np.array([55, 56, 57, 58, 59, 65, 66, 67])
 OPEN_FOR_MESH = 0.15  # face units
 SLIVER_AREA = 0.0025  # face units squared: a triangle this thin does not show
+SMOOTHING = 0.04  # face units: how far the warp's bends are spread, so the mesh does not show
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,26 @@ def _remap_maps(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, w: int,
     return map_x, map_y
 
 
+def _smoothed(map_x: np.ndarray, map_y: np.ndarray, exact: tuple[np.ndarray, ...],
+              unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """The maps with their displacement blurred a little, except over the `exact` outlines (the lips and
+    the eyes). A piecewise-affine warp bends at every triangle's edge: under a large move (a broad smile
+    turned down) the skin shows the mesh as faceted creases. Lips and lids keep the exact mesh, so an
+    opening's edges stay sharp and a shut lid stays shut."""
+    h, w = map_x.shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    dx, dy = map_x - xs, map_y - ys
+    sigma = SMOOTHING * unit
+    features = np.zeros((h, w), np.float32)
+    cv2.fillPoly(features, [np.round(outline).astype(np.int32) for outline in exact], 1.0)
+    features = cv2.GaussianBlur(cv2.dilate(features, np.ones((3, 3), np.uint8), iterations=max(1, round(sigma))),
+                                (0, 0), sigma)
+    keep = np.clip(features * 1.5, 0, 1)
+    dx = dx * keep + cv2.GaussianBlur(dx, (0, 0), sigma) * (1 - keep)
+    dy = dy * keep + cv2.GaussianBlur(dy, (0, 0), sigma) * (1 - keep)
+    return xs + dx, ys + dy
+
+
 def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> WarpResult:
     """Move `landmarks` to `target` (both (68, 2) image pixels), deforming only the face region."""
     frame = FaceFrame.from_landmarks(landmarks)
@@ -151,7 +172,8 @@ def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> W
     else:
         return WarpResult(image.copy(), landmarks.copy(), 0.0)
 
-    map_x, map_y = _remap_maps(src_pts, dst_pts, triangles, w, h)
+    exact = (dst_pts[48:60], dst_pts[36:42], dst_pts[42:48])
+    map_x, map_y = _smoothed(*_remap_maps(src_pts, dst_pts, triangles, w, h), exact, frame.unit)
     out = image.copy()
     crop = np.ascontiguousarray(image[y0:y1, x0:x1])
     out[y0:y1, x0:x1] = cv2.remap(crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)

@@ -12,6 +12,8 @@ import numpy as np
 from emojigen.sticker.compose import crop_head
 from emojigen.sticker.cutout import matte
 
+MAX_ENLARGE = 3.0  # a small face is drawn up to this many times larger (see head_at_working_size)
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -28,14 +30,15 @@ def prepare_subject(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> S
 
 
 def head_at_working_size(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray]:
-    """The head-and-shoulders crop scaled down to `work_side` (never up: no detail to gain), and its
-    landmarks as float32: what the expression engine draws on."""
+    """The head-and-shoulders crop at `work_side`, and its landmarks as float32: what the expression
+    engine draws on. A small face is enlarged first (up to MAX_ENLARGE times), so the lips, lids, irises
+    and creases painted on it are drawn at the sticker's resolution instead of being blown up after."""
     head = crop_head(rgb, landmarks)
     image, points = head.image, head.landmarks
-    scale = work_side / max(image.shape[:2])
-    if scale < 1:
+    scale = min(work_side / max(image.shape[:2]), MAX_ENLARGE)
+    if scale < 1 or scale > 1.1:
         size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LANCZOS4)
         points = points * np.float32(scale)
     return np.ascontiguousarray(image), points.astype(np.float32)
 

@@ -20,8 +20,6 @@ KNOWN_MISSES = {
     ("elderly", "wink"): "dlib puts this eye's outline below the eye: the top of the iris, above the outline, "
     "is left under a stretched lid as a dark band",
     ("elderly", "gaze"): "glare on the eye splits the iris into dark pieces: the iris is found in the wrong place",
-    ("glasses", "round"): "the glasses' frame crosses the eye outline and counts as iris-dark in this measure "
-    "(the contact sheet shows a round iris)",
 }
 
 

@@ -23,11 +23,13 @@ UPPER_LID_B, LOWER_LID_B = [43, 44], [47, 46]
 CORNER_A, CORNER_B = [48, 60], [54, 64]
 NEAR_CORNER_A, NEAR_CORNER_B = [49, 59, 61, 67], [53, 55, 63, 65]
 UPPER_LIP = [50, 51, 52, 61, 62, 63]
+UPPER_MIDDLE = [51, 62]
+UPPER_FOLLOWS = 0.2  # how much of the corners' rise the upper lip's middle takes
 LOWER_LIP = [56, 57, 58, 65, 66, 67]
 INNER_TOP, INNER_BOTTOM = 62, 66
 # (upper inner, lower inner, upper outer, lower outer) from the image-left column to the right
 LIP_COLUMNS = ((61, 67, 50, 58), (62, 66, 51, 57), (63, 65, 52, 56))
-COLUMN_SHARE = (0.7, 1.0, 0.7)  # an opening mouth parts less towards its corners: an oval
+COLUMN_SHARE = (0.85, 1.0, 0.85)  # an opening mouth parts less towards its corners: an oval
 GRIN_SHARE = (0.95, 1.0, 0.95)  # a laughing mouth opens as a broad crescent, not a V under raised corners
 FULL_MOVE_AT = 0.5  # intensities below this fade the move out
 CHIN_WEIGHTS = {5: 0.2, 6: 0.45, 7: 0.7, 8: 0.8, 9: 0.7, 10: 0.45, 11: 0.2}
@@ -120,6 +122,7 @@ def place_corners(t: np.ndarray, src: np.ndarray, lift: np.ndarray, spread: np.n
     share = RELAX_SHARE + (1 - RELAX_SHARE) * min(1.0, max(opening, 0.0) / FULL_DROP)
     relax = 1.0 + share * (float(np.clip(width, *NEUTRAL_MOUTH_WIDTH)) / width - 1.0) if width > 0 else 1.0
     sides = ((CORNER_A, NEAR_CORNER_A, -1.0), (CORNER_B, NEAR_CORNER_B, 1.0))
+    rises = []
     for index, (corner, near, sign) in enumerate(sides):
         half_now = sign * (float(src[corner[0], 0]) - centre_x)
         half = half_now * relax + spread[index]
@@ -130,6 +133,9 @@ def place_corners(t: np.ndarray, src: np.ndarray, lift: np.ndarray, spread: np.n
         t[near] += 0.45 * move
         if move[1] < 0:  # corners going up: the lower lip's sides stay low, so a grin opens as a crescent
             t[near[1::2], 1] -= 0.25 * move[1]
+        rises.append(min(float(move[1]), 0.0))
+    # A smile draws the whole upper lip up along a curve, its middle too: no "V" between raised corners.
+    t[UPPER_MIDDLE, 1] += UPPER_FOLLOWS * float(np.mean(rises))
 
 
 def apply_moves(t: np.ndarray, src: np.ndarray, moves: Moves) -> None:

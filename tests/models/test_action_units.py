@@ -59,7 +59,7 @@ MOVES = {
     "AU4-down": (inner_brow, -1, 0.04),  # ...and down
     "AU5": (eye_opening, +1, 0.012),  # upper lid raiser
     "AU43": (eye_opening, -1, 0.03),  # eyes closed
-    "AU12": (corner_lift, +1, 0.05),  # lip corner puller
+    "AU12": (corner_lift, +1, 0.04),  # lip corner puller
     "AU15": (corner_lift, -1, 0.04),  # lip corner depressor
     "AU20": (mouth_width, +1, 0.04),  # lip stretcher
     "AU18": (mouth_width, -1, 0.05),  # lip pucker

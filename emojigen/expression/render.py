@@ -17,6 +17,7 @@ from emojigen.expression.lexicon import default_lexicon
 from emojigen.expression.mouth import closes_mouth, cover_leftovers, paint_mouth, prepare_mouth
 from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
 from emojigen.expression.overlays import draw_speechless_lines, draw_tears
+from emojigen.expression.skin_points import skin_points, skin_targets
 from emojigen.expression.units import Moves, bilateral
 from emojigen.expression.warp import warp_face
 
@@ -65,7 +66,8 @@ def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str,
     if closing:  # carry what was filled in through the warp, to find what ends up beyond the new lips
         filled = np.any(prepared[..., :3] != image[..., :3], axis=2).astype(np.uint8) * 255
         prepared = np.dstack([prepared[..., :3], filled])
-    warped = warp_face(prepared, landmarks, target)
+    skin = (skin_points(landmarks), skin_targets(landmarks, target, acting, min(1.0, strength / FULL_MOVE_AT)))
+    warped = warp_face(prepared, landmarks, target, skin)
     out = paint_mouth(np.ascontiguousarray(warped.image[..., :3]), landmarks, warped.landmarks, teeth)
     if closing:
         out = cover_leftovers(out, warped.image[..., 3], warped.landmarks)

@@ -83,6 +83,7 @@ class Moves:
     """What a set of AUs asks of the face: each channel per side, [image-left, image-right]."""
     channels: dict[str, np.ndarray] = field(default_factory=lambda: {c: np.zeros(2) for c in CHANNELS})
     inner_raise: np.ndarray = field(default_factory=lambda: np.zeros(2))  # AU1 per side
+    per_au: dict[str, np.ndarray] = field(default_factory=dict)  # each AU's intensity per side
 
     @classmethod
     def of(cls, aus: Mapping[str, float]) -> Moves:
@@ -92,9 +93,13 @@ class Moves:
             for index in SIDE_INDEX[side]:
                 for channel, amount in AU_MOVES[au].items():
                     moves.channels[channel][index] += amount * value
-                if au == "AU1":
-                    moves.inner_raise[index] += value
+                moves.per_au.setdefault(au, np.zeros(2))[index] += value
+            moves.inner_raise = moves.intensity("AU1")
         return moves
+
+    def intensity(self, au: str) -> np.ndarray:
+        """How strongly `au` (a two-sided name, "AU12") acts on each side, [image-left, image-right]."""
+        return self.per_au.get(au, np.zeros(2)).copy()
 
     def __getitem__(self, channel: str) -> np.ndarray:
         return self.channels[channel]

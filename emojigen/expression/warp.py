@@ -145,8 +145,10 @@ def _smoothed(map_x: np.ndarray, map_y: np.ndarray, exact: tuple[np.ndarray, ...
     return xs + dx, ys + dy
 
 
-def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> WarpResult:
-    """Move `landmarks` to `target` (both (68, 2) image pixels), deforming only the face region."""
+def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray,
+              skin: tuple[np.ndarray, np.ndarray] | None = None) -> WarpResult:
+    """Move `landmarks` to `target` (both (68, 2) image pixels), deforming only the face region.
+    `skin`: extra points on the skin and where they go (skin_points.py), for a finer mesh."""
     frame = FaceFrame.from_landmarks(landmarks)
     anchors = _anchor_points(frame, landmarks)
     x0, y0, x1, y1 = _crop_box(frame, anchors, image.shape)
@@ -155,10 +157,13 @@ def warp_face(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray) -> W
 
     inside = np.all((anchors - offset > 1) & (anchors - offset < [w - 2, h - 2]), axis=1)
     fixed = np.concatenate([anchors[inside] - offset, _border_points(w, h)])
-    src_pts = np.concatenate([landmarks.astype(np.float64) - offset, fixed])
-    src_pts[:68] = np.clip(src_pts[:68], 0, [w - 1, h - 1])
+    extra_src, extra_dst = skin if skin is not None else (np.zeros((0, 2)), np.zeros((0, 2)))
+    moving = np.concatenate([landmarks, extra_src]).astype(np.float64)
+    src_pts = np.concatenate([moving - offset, fixed])
+    n = len(moving)
+    src_pts[:n] = np.clip(src_pts[:n], 0, [w - 1, h - 1])
     move = np.zeros_like(src_pts)
-    move[:68] = target.astype(np.float64) - landmarks
+    move[:n] = np.concatenate([target, extra_dst]).astype(np.float64) - moving
     triangles = _triangulate(_mouth_opened(src_pts, frame), w, h)
     interior = np.all(np.isin(triangles, MOUTH), axis=1)
     sliver = 2 * SLIVER_AREA * frame.unit**2

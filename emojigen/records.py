@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,18 +14,15 @@ from emojigen.store import versions
 
 
 def source_file(image: Any, loaded: np.ndarray | None) -> tuple[str, bytes] | None:
-    """The photo to keep beside the result so it can be made again: the uploaded file's own bytes
-    when there is a file (re-decoding them gives the very same pixels), else a lossless PNG."""
+    """The photo to keep beside the result so it can be made again: the photo as it was loaded
+    (upright RGB, at most the working size), never the uploaded file itself, saved as a lossless PNG
+    with no metadata at all: no EXIF (so no GPS position, camera or date), XMP, comments or colour
+    profile. Loading it again gives the very same pixels. `image` (the request's own) is not kept."""
     if loaded is None:
         return None
-    if isinstance(image, (str, Path)) and Path(image).is_file():
-        suffix = Path(image).suffix.lower() if Path(image).suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") \
-            else ".img"
-        return f"source{suffix}", Path(image).read_bytes()
-    if isinstance(image, bytes):
-        return "source.img", image
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(loaded[..., :3]), "RGB").save(buffer, format="PNG")
+    # The fastest zlib level: about 0.1 s instead of 0.3 s for a 1600 px photo, some 10% larger.
+    Image.fromarray(np.ascontiguousarray(loaded[..., :3]), "RGB").save(buffer, format="PNG", compress_level=1)
     return "source.png", buffer.getvalue()
 
 

@@ -20,6 +20,7 @@ from PIL import Image
 from emojigen import EmojigenError, Pipeline
 from emojigen.assets import assets_dir
 from emojigen.export import PLATFORMS
+from emojigen.photo_formats import heif_available
 from emojigen.spec import TWEAK_FIELDS, Request, defaults, params
 from ui.api import add_api
 from ui.controls import StickerBlocks, slider
@@ -58,6 +59,9 @@ def info(name: str) -> Any:
 
 
 def build_demo(pipeline: Pipeline) -> gr.Blocks:
+    # Gradio opens uploads with Pillow before the library sees them: phones' HEIC photos need their
+    # opener registered first.
+    heif_available()
     declared, initial = params(), defaults()
     style_choices = [(t(f"style_{s}"), s) for s in pipeline.styles]
     templates = list(pipeline.templates.values())
@@ -77,7 +81,8 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
         visitor = gr.Textbox(value="", visible=False, elem_id="visitor-language")
         with gr.Row():
             with gr.Column(scale=1):
-                page["image"] = gr.Image(label=label("image"), type="filepath",
+                # image_mode=None: the library decodes the upload itself (16-bit, transparency, HEIC).
+                page["image"] = gr.Image(label=label("image"), type="filepath", image_mode=None,
                                          sources=["upload", "webcam", "clipboard"], height=300, elem_id="photo")
                 with gr.Group(visible=False, elem_id="faces") as faces_group:
                     # The note above says what the numbers mean; no floating label over the first face, no
@@ -123,7 +128,7 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         gr.Markdown(t("fine_tune_info"))
                         for name in TWEAK_FIELDS:
                             page[name] = slider(declared[name], label(name), info(name), elem_id=f"tweak-{name}")
-                        page["reference"] = gr.Image(label=label("reference"), type="filepath",
+                        page["reference"] = gr.Image(label=label("reference"), type="filepath", image_mode=None,
                                                      sources=["upload", "clipboard"], height=180, elem_id="reference")
                         gr.Markdown(info("reference"))
                     page["platform"] = gr.Dropdown(platform_choices, value=NO_PLATFORM, label=label("platform"),

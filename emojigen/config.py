@@ -26,6 +26,10 @@ class Settings:
     concurrency: int = 2
     queue_size: int = 16
     font_path: str = ""  # a CJK-capable font; empty: search the usual system places
+    # Text people type is checked against word lists (assets/moderation); off only for private use.
+    moderation: bool = True
+    moderation_block_file: str = ""  # an operator's extra words to refuse, one per line
+    moderation_allow_file: str = ""  # phrases never refused even if they contain a listed word
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

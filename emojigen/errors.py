@@ -50,6 +50,15 @@ class ReferenceHasNoFace(BadInput):
                          "with a clearly visible face, or leave the reference out.")
 
 
+class TextRefused(BadInput):
+    """What a person typed holds words the moderation lists refuse (the message never repeats them)."""
+
+    def __init__(self) -> None:
+        from emojigen.moderation import blocked_message
+
+        super().__init__(*blocked_message())
+
+
 class Blocked(EmojigenError):
     """The result was withheld (for example by a model's safety checker)."""
 

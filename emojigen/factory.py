@@ -1,5 +1,6 @@
 """The one place that builds what differs between deployments from the settings: where results are
-stored, where the history lives, and the styling backend. The pipeline receives them ready-made."""
+stored, where the history lives, the text moderator and the styling backend. The pipeline receives them
+ready-made."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ def make_history(settings: Settings) -> History:
     return History(Path(settings.db_path) if settings.db_path else Path(settings.outputs_dir) / "history.sqlite")
 
 
+def make_moderator(settings: Settings) -> Any:
+    """The text moderator (shipped lists plus the operator's files), or None when moderation is off."""
+    if not settings.moderation:
+        return None
+    from emojigen.moderation import Moderator, default_moderator
+
+    block, allow = settings.moderation_block_file, settings.moderation_allow_file
+    if not block and not allow:
+        return default_moderator()
+    return Moderator.load(Path(block) if block else None, Path(allow) if allow else None)
+
+
 def make_diffusion(settings: Settings) -> Any:
     """The Stable Diffusion styler when a model is configured, else None (the classic looks)."""
     if not settings.sd_model:
@@ -34,4 +47,4 @@ def build_pipeline(settings: Settings | None = None) -> Any:
 
     settings = settings or Settings.from_env()
     return Pipeline(settings, store=make_store(settings), history=make_history(settings),
-                    diffusion=make_diffusion(settings))
+                    diffusion=make_diffusion(settings), moderator=make_moderator(settings))

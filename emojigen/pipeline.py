@@ -22,7 +22,7 @@ from emojigen.config import Settings
 from emojigen.diffusion import build_prompt
 from emojigen.diffusion.prompts import Prompt
 from emojigen.diffusion.status import describe_backend
-from emojigen.errors import EmojigenError, NoFace, ReferenceHasNoFace
+from emojigen.errors import EmojigenError, NoFace, ReferenceHasNoFace, TextRefused
 from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static
 from emojigen.expression.actions import AUs, Tweaks
 from emojigen.expression.animate import intensity_curve
@@ -73,8 +73,8 @@ class Pipeline:
 
     def __init__(self, settings: Settings | None = None, lexicon: Lexicon | None = None,
                  detector: FaceDetector | None = None, diffusion: Any = None, store: OutputStore | None = None,
-                 history: History | None = None) -> None:
-        from emojigen.factory import make_diffusion, make_history, make_store  # one place builds them
+                 history: History | None = None, moderator: Any = None) -> None:
+        from emojigen.factory import make_diffusion, make_history, make_moderator, make_store  # one place builds them
 
         self.settings = settings or Settings.from_env()
         self.lexicon = lexicon or default_lexicon()
@@ -82,6 +82,7 @@ class Pipeline:
         self.store = store or make_store(self.settings)
         self.history = history or make_history(self.settings)
         self.diffusion = diffusion if diffusion is not None else make_diffusion(self.settings)
+        self.moderator = moderator if moderator is not None else make_moderator(self.settings)
 
     @property
     def styles(self) -> list[str]:
@@ -107,7 +108,10 @@ class Pipeline:
                 log.error("diffusion styling unavailable: %s", exc.en)
 
     def backend_status(self) -> dict[str, Any]:
-        return describe_backend(self.diffusion)
+        status = describe_backend(self.diffusion)
+        checks = self.moderator.describe() if self.moderator is not None else None
+        return {**status, "moderation": {"text": checks is not None, **(checks or {}),
+                                         "images": "the Stable Diffusion safety checker, when diffusion runs"}}
 
     # -- what users ask for ----------------------------------------------------------------------
 
@@ -160,9 +164,26 @@ class Pipeline:
     # -- the shared steps ----------------------------------------------------------------------
 
     def plan(self, request: Request, kind: str, frames: int = ANIMATION_FRAMES) -> Plan:
-        """Validate the request into an immutable plan; nothing is read or run yet."""
-        return make_plan(request, kind, sticker_size=self.settings.sticker_size, font_path=self.settings.font_path,
+        """Validate the request into an immutable plan; nothing is read or run yet. What a person typed
+        is checked first: refused text costs nothing."""
+        plan = make_plan(request, kind, sticker_size=self.settings.sticker_size, font_path=self.settings.font_path,
                          templates=self.templates, diffusion_ready=self.diffusion is not None, frames=frames)
+        self.moderate(plan)
+        return plan
+
+    def moderate(self, plan: Plan) -> None:
+        """Refuse a request whose feeling, caption or pack expressions hold words from the lists. The log
+        says which field and why, never the words or the photo."""
+        if self.moderator is None:
+            return
+        request = plan.request
+        listed = request.expressions if isinstance(request.expressions, list | tuple) else [request.expressions or ""]
+        for field_name, texts in (("text", [request.text]), ("caption", [request.caption or ""]),
+                                  ("expressions", [str(e) for e in listed])):
+            verdict = self.moderator.check_all(texts)
+            if verdict.blocked:
+                log.warning("refused a %s request: its %s (%s)", plan.kind, field_name, verdict.category)
+                raise TextRefused()
 
     def prepare(self, plan: Plan, span: Span, notices: list[Notice]) -> Prepared:
         """Load and detect (or take the character's own face), crop and cut out: once per photo."""

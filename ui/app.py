@@ -305,7 +305,13 @@ def face_choices(pipeline: Pipeline, image: str | None) -> list[tuple[np.ndarray
 
 def status_text(pipeline: Pipeline) -> str:
     status = pipeline.backend_status()
-    return f"**{status['zh']}**<br>{status['en']}"
+    if status["moderation"]["text"]:
+        checks = ("内容审核：输入的文字按词表检查；图片在使用扩散模型时由安全检查器检查",
+                  "Moderation: the text you type is checked against word lists; images by the safety checker "
+                  "when Stable Diffusion runs")
+    else:
+        checks = ("内容审核：已关闭", "Moderation: off")
+    return f"**{status['zh']}**<br>{status['en']}<br>{checks[0]} · {checks[1]}"
 
 
 def diffusion_controls(pipeline: Pipeline) -> dict[str, gr.components.Component]:

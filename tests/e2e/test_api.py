@@ -158,3 +158,11 @@ def test_plain_http_as_the_readme_shows(app_url, photos):
     result = json.loads(stream.split("data: ", 1)[1].splitlines()[0])
     assert result[0]["url"].endswith("sticker.png") and result[1]["expression"] == "laugh"
 
+
+def test_refused_words_get_a_clear_message_that_does_not_repeat_them(client, photos):
+    with pytest.raises(Exception) as refused:
+        client.predict(image=handle_file(str(photos["face"])), text="开心", caption="heil hitler",
+                       api_name="/generate")
+    assert "rephrase" in str(refused.value) and "请换个说法" in str(refused.value)
+    assert "hitler" not in str(refused.value).lower()
+    assert client.predict(api_name="/status")["moderation"]["text"] is True

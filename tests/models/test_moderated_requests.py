@@ -32,7 +32,8 @@ def test_a_refused_feeling_or_caption_is_refused_at_once(pipeline, photos, resul
 
 def test_a_pack_with_a_refused_expression_is_refused(pipeline, photos):
     with pytest.raises(BadInput, match="rephrase"):
-        pipeline.pack(PackRequest(image=photos["face"], platform="wechat", count=8, expressions=["开心", "heil hitler"]))
+        pipeline.pack(PackRequest(image=photos["face"], platform="wechat", count=8,
+                                  expressions=["开心", "heil hitler"]))
 
 
 def test_ordinary_feelings_pass(pipeline, photos):

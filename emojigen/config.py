@@ -25,11 +25,15 @@ class Settings:
     sd_compile: bool = False  # torch.compile the UNet on CUDA (slow first request, faster after)
     concurrency: int = 2
     queue_size: int = 16
+    max_upload_mb: float = 25.0  # larger uploads are refused by the web server before they are stored
     font_path: str = ""  # a CJK-capable font; empty: search the usual system places
     # Text people type is checked against word lists (assets/moderation); off only for private use.
     moderation: bool = True
     moderation_block_file: str = ""  # an operator's extra words to refuse, one per line
     moderation_allow_file: str = ""  # phrases never refused even if they contain a listed word
+    # Uploads and results are deleted this many hours after they were made (history rows stay, marked).
+    retention_hours: float = 72.0
+    operator_token: str = ""  # lets an operator list every session's history; empty: nobody can
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

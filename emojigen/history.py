@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS results (
     backend    TEXT NOT NULL DEFAULT '',
     caption    TEXT NOT NULL DEFAULT '',
     preview    TEXT NOT NULL DEFAULT '',  -- a file to show in lists
-    request    TEXT NOT NULL              -- JSON: everything needed to make it again
+    request    TEXT NOT NULL,             -- JSON: everything needed to make it again
+    expired    REAL                       -- when its files were deleted (retention); NULL while kept
 );
 CREATE INDEX IF NOT EXISTS results_session ON results(session, created);
 CREATE TABLE IF NOT EXISTS ratings (
@@ -55,6 +56,10 @@ class History:
             try:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+                if "expired" not in columns:  # a history made before retention existed
+                    db.execute("ALTER TABLE results ADD COLUMN expired REAL")
+                    db.commit()
             finally:
                 db.close()
             self._ready = True
@@ -74,11 +79,14 @@ class History:
     def add(self, result_id: str, kind: str, request: dict[str, Any], *, session: str = "", expression: str = "",
             style: str = "", backend: str = "", caption: str = "", preview: str = "") -> None:
         with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO results (id, kind, created, session, expression, style, backend, "
+                       "caption, preview, request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (result_id, kind, time.time(), session or "", expression, style, backend, caption,
                         preview, json.dumps(request, ensure_ascii=False, default=str)))
 
-    def rate(self, result_id: str, stars: int) -> dict[str, Any]:
+    def rate(self, result_id: str, stars: int, session: str | None = None) -> dict[str, Any]:
+        """Rate a result of `session`. A result made without a session (by an API client that sent
+        none) may be rated by whoever holds its unguessable id."""
         try:
             stars = int(stars)
         except (TypeError, ValueError):
@@ -86,10 +94,21 @@ class History:
         if not 1 <= stars <= 5:
             raise BadInput("评分应为 1 到 5 颗星。", "A rating is 1 to 5 stars.")
         with self._connect() as db:
-            if db.execute("SELECT 1 FROM results WHERE id = ?", (result_id,)).fetchone() is None:
-                raise BadInput(f"找不到编号为 {result_id} 的结果。", f"There is no result with the id {result_id!r}.")
+            row = db.execute("SELECT session FROM results WHERE id = ?", (result_id,)).fetchone()
+            if row is None or (row["session"] and row["session"] != (session or "")):
+                # The same answer whether it does not exist or belongs to someone else.
+                raise BadInput(f"你的记录里没有编号为 {result_id} 的结果。",
+                               f"There is no result with the id {result_id!r} in your session.")
             db.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?)", (result_id, stars, time.time()))
         return self.get(result_id)
+
+    def expire(self, result_ids: list[str]) -> None:
+        """Mark results whose files were deleted: the rows (and their ratings) stay, without files."""
+        if not result_ids:
+            return
+        with self._connect() as db:
+            db.executemany("UPDATE results SET expired = ?, preview = '' WHERE id = ? AND expired IS NULL",
+                           [(time.time(), result_id) for result_id in result_ids])
 
     def get(self, result_id: str) -> dict[str, Any]:
         with self._connect() as db:
@@ -121,11 +140,12 @@ class History:
 
 
 _SELECT = """SELECT r.id, r.kind, r.created, r.expression, r.style, r.backend, r.caption, r.preview, r.request,
-                    g.stars FROM results r LEFT JOIN ratings g ON g.result_id = r.id"""
+                    r.expired, g.stars FROM results r LEFT JOIN ratings g ON g.result_id = r.id"""
 
 
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry = dict(row)
+    entry["expired"] = entry["expired"] is not None  # its files are gone (retention)
     entry["request"] = json.loads(entry["request"], parse_int=_json_safe_int)
     entry["created"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry["created"]))
     return entry

@@ -350,9 +350,9 @@ class Pipeline:
         started = time.perf_counter()
         result_id = self.store.new_id()
         source = source_file(plan.request.image, prepared.source)
-        if source is not None:
-            files = {**files, source[0]: source[1]}
         paths = self.store.write_files(result_id, files)
+        if source is not None:  # kept apart: the uploaded photo is never served
+            self.store.write_private(result_id, *source)
         request = {**request_fields(plan.request, source and source[0]), "seed": plan.seed, "style": plan.look.style}
         self.remember(result_id, plan.kind, request, expression, caption, paths[preview], _backend(plan.look),
                       notices)

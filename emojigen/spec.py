@@ -178,8 +178,9 @@ class Request:
         minimum=0.0, maximum=20.0, step=0.5, cli="--guidance", auto=7.0)
     fast: bool = _param(False, "bool", "快速模式（LCM，4 步）", "Fast mode (LCM, 4 steps)", "需要 LCM-LoRA",
                         "LCM-LoRA, 4 steps (needs an LCM-LoRA adapter)", cli="--fast")
-    session: str = _param("", "text", "会话", "Session", "网页会话，用于历史记录",
-                          "the page's session, for the history", max_length=64)
+    session: str = _param("", "text", "会话", "Session", "你的会话令牌：只有你能用它列出和评分自己的结果",
+                          "your session token: only with it can your results be listed and rated", max_length=64,
+                          cli="--session")
 
 
 # The parameters of each HTTP endpoint, in order. The first ones keep the order earlier clients used;
@@ -187,12 +188,14 @@ class Request:
 DIFFUSION_FIELDS = ("diffusion", "lora", "lora_scale", "strength", "steps", "guidance", "fast")
 TWEAK_FIELDS = ("brows", "eyes", "wink", "mouth_open", "smile", "mouth_wide", "mouth_round", "gaze_x", "gaze_y")
 STICKER_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
-               "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face", *TWEAK_FIELDS, "reference")
+               "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face", *TWEAK_FIELDS, "reference",
+               "session")
 ANIMATE_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", *DIFFUSION_FIELDS,
-               "caption_position", "outline_width", "outline_color", "shadow", "face", *TWEAK_FIELDS, "reference")
+               "caption_position", "outline_width", "outline_color", "shadow", "face", *TWEAK_FIELDS, "reference",
+               "session")
 PACK_API = ("image", "platform", "count", "expressions", "style", "template", "lang", "animated", "seed",
             *DIFFUSION_FIELDS, "intensity", "captions", "caption_position", "outline_width", "outline_color",
-            "shadow", "face")
+            "shadow", "face", "session")
 ENDPOINTS = {"generate": STICKER_API, "animate": ANIMATE_API, "pack": PACK_API}
 
 

@@ -8,11 +8,12 @@ breaking clients.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import gradio as gr
 
-from emojigen import Pipeline
+from emojigen import BadInput, Pipeline
 from emojigen.spec import ENDPOINTS, Param, coerce, params
 from ui.controls import api_component, as_sent, endpoint
 from ui.handlers import guarded, progress_callback, request_from
@@ -41,6 +42,7 @@ def add_api(pipeline: Pipeline) -> None:
         result_id, stars = as_sent(gr.Textbox(label="result_id")), as_sent(gr.Number(label="stars", precision=0))
         session = as_sent(gr.Textbox(label="session", value=None))
         limit = as_sent(gr.Number(label="limit", value=20, precision=0))
+        operator = as_sent(gr.Textbox(label="operator_token", value=None))
         triggers = [gr.Button(visible=False) for _ in range(8)]
 
     def generate(values: dict[str, Any], progress: Any) -> tuple:
@@ -65,21 +67,25 @@ def add_api(pipeline: Pipeline) -> None:
         """The styling backend: classic or Stable Diffusion (model, device, LoRA names, fast mode, any error)."""
         return pipeline.backend_status()
 
-    def rate(result_id: str, stars: int):
-        """Rate a result (a sticker, animation or pack, by the `id` in its details) 1 to 5 stars.
-        Returns the history entry with its rating."""
+    def rate(result_id: str, stars: int, session: str | None = None):
+        """Rate a result (a sticker, animation or pack, by the `id` in its details) 1 to 5 stars; a result
+        made with a `session` can be rated only with it. Returns the history entry with its rating."""
         def work():
-            return pipeline.history.rate(_checked(RESULT_ID, result_id), _checked(STARS, stars))
+            return pipeline.history.rate(_checked(RESULT_ID, result_id), _checked(STARS, stars),
+                                         session=_checked(SESSION, session) or None)
 
         return public(guarded(work, title="无法评分 / Cannot rate"))
 
-    def history(session: str | None = None, limit: int = 20):
-        """Recent results, newest first (one page session's when `session` is given): id, kind, time,
-        expression, style, backend, caption, stars, and the request that made it."""
+    def history(session: str | None = None, limit: int = 20, operator_token: str | None = None):
+        """Your recent results (those made with your `session` token), newest first: id, kind, time,
+        expression, style, backend, caption, stars, whether its files expired, and the request that made
+        it. Every session's: only with the server's operator token."""
         def work():
-            entries = pipeline.history.recent(session=_checked(SESSION, session) or None,
-                                              limit=_checked(LIMIT, limit) or 20)
-            return [public(entry) for entry in entries]
+            mine, count = _checked(SESSION, session) or None, _checked(LIMIT, limit) or 20
+            if mine is None and not _is_operator(pipeline, operator_token):
+                raise BadInput("请提供会话令牌（session）：只能查看自己的记录。",
+                               "Give your session token: only your own results are listed.")
+            return [public(entry) for entry in pipeline.history.recent(session=mine, limit=count)]
 
         return guarded(work, title="无法读取历史 / Cannot read the history")
 
@@ -106,9 +112,15 @@ def add_api(pipeline: Pipeline) -> None:
                       [hidden_file("zip"), details()], api_name="pack")
     triggers[3].click(templates, None, gr.JSON(label="templates", visible=False), api_name="templates")
     triggers[4].click(status, None, gr.JSON(label="status", visible=False), api_name="status")
-    triggers[5].click(rate, [result_id, stars], gr.JSON(label="rated", visible=False), api_name="rate")
-    triggers[6].click(history, [session, limit], gr.JSON(label="history", visible=False), api_name="history")
+    triggers[5].click(rate, [result_id, stars, session], gr.JSON(label="rated", visible=False), api_name="rate")
+    triggers[6].click(history, [session, limit, operator], gr.JSON(label="history", visible=False),
+                      api_name="history")
     triggers[7].click(stats, None, gr.JSON(label="stats", visible=False), api_name="stats")
+
+
+def _is_operator(pipeline: Pipeline, token: Any) -> bool:
+    expected = pipeline.settings.operator_token
+    return bool(expected) and isinstance(token, str) and secrets.compare_digest(token, expected)
 
 
 def _checked(param: Param, value: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,9 +19,9 @@ import numpy as np
 from PIL import Image
 
 from emojigen import EmojigenError, Pipeline
-from emojigen.assets import assets_dir
 from emojigen.export import PLATFORMS
 from emojigen.photo_formats import heif_available
+from emojigen.retention import Sweeper
 from emojigen.spec import TWEAK_FIELDS, Request, defaults, params
 from ui.api import add_api
 from ui.controls import StickerBlocks, slider
@@ -93,7 +94,8 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                               allow_preview=False, buttons=[],
                                               format="png", elem_id="face-gallery")
                 with gr.Accordion(t("templates"), open=False, elem_id="templates"):
-                    gallery = gr.Gallery([(str(tp.preview_path), f"{tp.title['zh']} {tp.title['en']}")
+                    # Pictures, not paths: Gradio serves them from its cache, so no URL shows the install path.
+                    gallery = gr.Gallery([(Image.open(tp.preview_path).copy(), f"{tp.title['zh']} {tp.title['en']}")
                                           for tp in templates], columns=4, height=260, allow_preview=False,
                                          show_label=False, elem_id="template-gallery")
                     template_note = gr.Markdown("未选模板 · No template", elem_id="template-note")
@@ -266,14 +268,14 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                js=READ_LANGUAGE, **private)
 
         def on_rate(session_id, result_id, stars):
-            rate_result(pipeline, result_id, stars)
+            rate_result(pipeline, session_id, result_id, stars)
             return history_items(pipeline, session_id)
 
         rating.input(on_rate, [page["session"], current_id, rating], history, **private)
         refresh_stats.click(lambda: stats_rows(pipeline), None, stats, **private)
 
         def on_load(session_id):
-            session_id = session_id or secrets.token_hex(8)
+            session_id = session_id or secrets.token_urlsafe(24)  # unguessable: it is the key to the history
             return status_text(pipeline), session_id, history_items(pipeline, session_id), stats_rows(pipeline)
 
         # The model loads in the background after start: each page shows the status as it is now.
@@ -351,10 +353,17 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     demo = prepare(build_demo(pipeline), pipeline)
     threading.Thread(target=pipeline.warm_up, name="warm-up", daemon=True).start()
+    # Uploads and results are kept for the retention period only: Gradio's upload and cache folder too.
+    Sweeper(pipeline.store, pipeline.history, settings.retention_hours, [Path(demo.GRADIO_CACHE)]).start()
     log.info("emojigen serving on http://%s:%d (%s)", settings.host, settings.port,
              pipeline.backend_status()["en"])
-    # Stickers are served from the outputs folder, the template gallery's previews from assets/templates.
-    allowed = [str(settings.outputs_dir.resolve()), str((assets_dir() / "templates").resolve())]
+    # Results are served from the outputs folder (each under an unguessable id); never the uploaded
+    # photos kept apart in it, nor the history database (which may live there too).
+    allowed = [str(settings.outputs_dir.resolve())]
+    database = pipeline.history.path.resolve()
+    blocked = [str(pipeline.store.private_root.resolve()),
+               *(str(database.with_name(database.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal"))]
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
-                allowed_paths=allowed, i18n=I18N, **kwargs)
+                allowed_paths=allowed, blocked_paths=blocked, i18n=I18N,
+                max_file_size=int(settings.max_upload_mb * 1024 * 1024), **kwargs)
     return demo

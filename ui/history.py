@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
+from PIL import Image
 
 from emojigen import Pipeline
 from ui.handlers import guarded
@@ -17,14 +20,22 @@ def history_items(pipeline: Pipeline, session: str | None) -> list[tuple[str, st
     items = []
     for entry in pipeline.history.recent(session=session, limit=HISTORY_SIZE):
         stars = f" · {'★' * entry['stars']}" if entry["stars"] else ""
-        items.append((entry["preview"], f"{entry['expression']}{stars}"))
+        if entry["expired"]:  # its files were deleted after the retention period; the row stays
+            items.append((_expired_picture(), f"{entry['expression']}{stars} · 已过期 expired"))
+        else:
+            items.append((entry["preview"], f"{entry['expression']}{stars}"))
     return items
 
 
-def rate_result(pipeline: Pipeline, result_id: str | None, stars: str | None) -> None:
+@functools.cache
+def _expired_picture() -> Image.Image:
+    return Image.new("RGB", (128, 128), (225, 225, 225))
+
+
+def rate_result(pipeline: Pipeline, session: str | None, result_id: str | None, stars: str | None) -> None:
     if not result_id or not stars:
         return
-    guarded(lambda: pipeline.history.rate(result_id, int(stars)), title="无法评分 / Cannot rate")
+    guarded(lambda: pipeline.history.rate(result_id, int(stars), session=session), title="无法评分 / Cannot rate")
     gr.Info(f"已评分 Rated: {'★' * int(stars)}")
 
 

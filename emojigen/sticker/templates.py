@@ -62,8 +62,9 @@ class Template:
 
     def describe(self) -> dict:
         """What the API's /templates and the gallery show."""
+        # The preview as a path inside the package's templates folder: never where it is installed.
         return {"name": self.name, "title": self.title, "kind": self.kind, "needs_photo": self.needs_photo,
-                "preview": str(self.preview_path)}
+                "preview": f"templates/{self.preview_path.parent.name}/{self.preview_path.name}"}
 
 
 def _rgba(path: Path) -> np.ndarray:

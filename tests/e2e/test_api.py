@@ -38,7 +38,7 @@ def test_api_parameters_are_named_and_ordered(client):
         "image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
         "outline_width", "outline_color", "shadow", "diffusion", "lora", "lora_scale", "strength", "steps",
         "guidance", "fast", "face", "brows", "eyes", "wink", "mouth_open", "smile", "mouth_wide", "mouth_round",
-        "gaze_x", "gaze_y", "reference"]  # new ones at the end
+        "gaze_x", "gaze_y", "reference", "session"]  # new ones at the end
     assert params[2]["parameter_default"] == "photo"
     assert params[5]["parameter_default"] == 1.0
     # UI plumbing is not part of the API.
@@ -110,11 +110,11 @@ def test_templates_pack_and_animate_endpoints(client, photos):
 
 def test_rate_history_and_stats(client, photos):
     _, made, _ = client.predict(image=handle_file(str(photos["face"])), text="震惊", style="sketch", seed=2,
-                                api_name="/generate")
-    rated = client.predict(result_id=made["id"], stars=4, api_name="/rate")
+                                session="api-tests", api_name="/generate")
+    rated = client.predict(result_id=made["id"], stars=4, session="api-tests", api_name="/rate")
     assert rated["id"] == made["id"] and rated["stars"] == 4 and rated["request"]["text"] == "震惊"
     assert "preview" not in rated  # no server paths in the API
-    recent = client.predict(limit=5, api_name="/history")
+    recent = client.predict(session="api-tests", limit=5, api_name="/history")
     assert recent[0]["id"] == made["id"] and recent[0]["stars"] == 4 and recent[0]["expression"] == "surprised"
     stats = client.predict(api_name="/stats")
     row = next(s for s in stats if s["expression"] == "surprised" and s["style"] == "sketch")
@@ -122,7 +122,7 @@ def test_rate_history_and_stats(client, photos):
     with pytest.raises(Exception, match="stars: expected a whole number from 1 to 5"):
         client.predict(result_id=made["id"], stars=9, api_name="/rate")
     with pytest.raises(Exception, match="no result with the id"):
-        client.predict(result_id="nope", stars=3, api_name="/rate")
+        client.predict(result_id="nope", stars=3, session="api-tests", api_name="/rate")
     assert client.predict(result_id=made["id"], stars=5, api_name="/rate")["stars"] == 5  # still serving
 
 

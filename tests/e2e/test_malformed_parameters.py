@@ -26,7 +26,7 @@ LONE_SURROGATE = "\ud83d"
 GRADIO_INTERNALS = ("Could not preprocess", "Could not postprocess", "Something went wrong", "Traceback",
                     "didn't receive enough input values")
 # A character template needs no photo, so every request is complete but for the one bad value.
-GOOD = {"template": "mochi", "text": "开心", "result_id": "x", "stars": 3, "limit": 5}
+GOOD = {"template": "mochi", "text": "开心", "result_id": "x", "stars": 3, "limit": 5, "session": "malformed-tests"}
 OTHER_ENDPOINTS = {"rate": (RESULT_ID, STARS), "history": (SESSION, LIMIT)}
 
 
@@ -100,7 +100,7 @@ def test_a_seed_too_big_for_json_clients_is_never_stored(app_url):
     assert event == "error" and "Parameter seed" in data["error"], data
     event, made = call(app_url, "generate", positional("generate", "seed", SEED_MAX))
     assert event == "complete", made
-    event, data = call(app_url, "history", [None, 200])
+    event, data = call(app_url, "history", ["malformed-tests", 200])
     assert event == "complete", data
     recent = data[0]
     seeds = {entry["id"]: entry["request"]["seed"] for entry in recent}
@@ -112,14 +112,16 @@ def test_the_server_still_serves_after_every_malformed_request(app_url):
     for endpoint, name in (("generate", "seed"), ("pack", "count"), ("rate", "stars"), ("history", "session")):
         value = LONE_SURROGATE if name == "session" else math.nan
         assert call(app_url, endpoint, positional(endpoint, name, value))[0] == "error"
-    event, made = call(app_url, "generate", [None, "开心", "photo", "", 1, 1.0, "mochi"])
+    event, made = call(app_url, "generate", positional("generate", "caption", ""))
     assert event == "complete" and made[1]["expression"] == "happy", made
-    event, data = call(app_url, "history", [None, 5])
+    event, data = call(app_url, "history", ["malformed-tests", 5])
     assert event == "complete" and data[0][0]["id"] == made[1]["id"], data
 
 
 def test_history_parameters_may_be_left_off_over_plain_http(app_url):
-    """`session` and `limit` have defaults (None and 20); a plain-HTTP client may leave them off, as it
-    may leave off the trailing parameters of /generate."""
-    event, data = call(app_url, "history", [])
+    """`limit` and `operator_token` have defaults (20 and None); a plain-HTTP client may leave them off, as
+    it may leave off the trailing parameters of /generate. Without a session nothing is listed."""
+    event, data = call(app_url, "history", ["malformed-tests"])
     assert event == "complete" and isinstance(data[0], list), data
+    event, data = call(app_url, "history", [])
+    assert event == "error" and "session token" in data["error"], data

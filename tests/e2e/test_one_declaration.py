@@ -19,6 +19,7 @@ pytestmark = pytest.mark.e2e
 
 P = params()
 COMMANDS = {"generate": cli.GENERATE_FIELDS, "pack": ENDPOINTS["pack"]}
+SESSION = "one-declaration-tests"  # the results these tests make, listed back from the history
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +168,7 @@ def test_page_controls_have_the_declared_labels_choices_and_defaults(controls):
 
 def _entry(client, result_id):
     """The request as the library received it, from the history."""
-    recent = client.predict(limit=50, api_name="/history")
+    recent = client.predict(session=SESSION, limit=50, api_name="/history")
     return next(entry for entry in recent if entry["id"] == result_id)["request"]
 
 
@@ -176,7 +177,7 @@ def test_every_endpoint_takes_its_parameters_by_keyword(client):
     _, details, fitted = client.predict(
         template="mochi", text="开心", caption="hi", seed=1, face=None, intensity=0.5, style="cartoon",
         platform="discord", caption_position="top", outline_width=4, outline_color="#ff0000", shadow=True,
-        diffusion=False, api_name="/generate")
+        diffusion=False, session=SESSION, api_name="/generate")
     assert (details["caption"], details["seed"], details["expression"]) == ("hi", 1, "happy")
     assert details["intensity"] == 0.5 and details["face"] is None and details["faces_found"] == 0
     assert Image.open(fitted).size == (320, 320)  # Discord's size
@@ -187,7 +188,8 @@ def test_every_endpoint_takes_its_parameters_by_keyword(client):
         "outline_width": 4, "outline_color": "#ff0000", "shadow": True, "diffusion": False, "intensity": 0.5}
 
     webp, _, details, _ = client.predict(template="mochi", text="哭", caption="hey", seed=2, caption_position="top",
-                                         outline_width=3, outline_color="#00ff00", shadow=True, api_name="/animate")
+                                         outline_width=3, outline_color="#00ff00", shadow=True, session=SESSION,
+                                         api_name="/animate")
     assert (details["caption"], details["seed"], details["expression"]) == ("hey", 2, "cry")
     assert Image.open(webp).n_frames > 5
     sent = _entry(client, details["id"])
@@ -196,7 +198,7 @@ def test_every_endpoint_takes_its_parameters_by_keyword(client):
 
     zip_path, summary = client.predict(template="mochi", platform="wechat", count=8, expressions="开心,哭",
                                        intensity=0.5, outline_width=2, shadow=True, captions=False, lang="en",
-                                       seed=3, api_name="/pack")
+                                       seed=3, session=SESSION, api_name="/pack")
     assert summary["platform"] == "wechat" and summary["count"] == 8
     assert [s["expression"] for s in summary["stickers"]][:2] == ["happy", "cry"]
     assert all(s["caption"] == "" and s["intensity"] == 0.5 for s in summary["stickers"]), summary["stickers"]

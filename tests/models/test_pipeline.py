@@ -115,13 +115,14 @@ def test_every_result_is_saved_with_what_it_needs_to_be_made_again(tmp_path, ast
     folder = sticker.png_path.parent
     record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     assert record["kind"] == "sticker" and record["request"]["source"] == "source.png"  # an array: kept losslessly
-    assert (folder / "source.png").is_file() and record["request"]["shadow"] is True
+    kept = pipeline.store.private_root / sticker.id / "source.png"  # apart from what is served
+    assert kept.is_file() and not (folder / "source.png").exists() and record["request"]["shadow"] is True
     assert record["request"]["seed"] == 5 and record["request"]["style"] == "cartoon"
     assert set(record["timings_ms"]) == {"load", "detect", "parse", "warp", "style", "finish", "export", "store",
                                          "total"}
     assert record["expression"]["name"] == "happy" and "dlib" in record["versions"]
     # Made again from the record alone: the same picture.
-    again = pipeline.run(StickerRequest(image=folder / "source.png", **{
+    again = pipeline.run(StickerRequest(image=kept, **{
         k: v for k, v in record["request"].items() if k not in ("source", "session")}))
     assert np.array_equal(again.image, sticker.image) and again.caption == sticker.caption
     (entry,) = pipeline.history.recent(session="abc")

@@ -13,9 +13,12 @@ def test_results_ratings_and_stats_survive_a_restart(tmp_path):
     history.add("b", "sticker", {"text": "哭"}, session="s2", expression="cry", style="photo")
     history.add("c", "animation", {"text": "开心"}, session="s1", expression="happy", style="cartoon")
     history.add("p", "pack", {"platform": "wechat"}, session="s1", expression="8 × wechat", style="photo")
-    assert history.rate("a", 5)["stars"] == 5
-    history.rate("a", 4)  # rating again replaces the earlier one
-    history.rate("b", 2)
+    assert history.rate("a", 5, session="s1")["stars"] == 5
+    history.rate("a", 4, session="s1")  # rating again replaces the earlier one
+    history.rate("b", 2, session="s2")
+    with pytest.raises(BadInput, match="in your session"):
+        history.rate("b", 5, session="s1")  # not another session's
+    assert history.get("b")["stars"] == 2
 
     again = History(db)  # a new process opening the same file
     assert [e["id"] for e in again.recent(session="s1")] == ["p", "c", "a"]

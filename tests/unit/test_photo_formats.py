@@ -312,10 +312,10 @@ def test_a_result_made_from_a_phone_photo_keeps_no_trace_of_where_it_was_taken(t
     pipeline = Pipeline(Settings(outputs_dir=tmp_path / "out"), detector=detector)
     sticker = pipeline.run(StickerRequest(image=upload, text="开心", seed=3))
 
-    folder = sticker.png_path.parent
-    for path in folder.iterdir():
+    kept = pipeline.store.private_root / sticker.id / "source.png"
+    for path in [*sticker.png_path.parent.iterdir(), kept]:
         data = path.read_bytes()
         assert b"PhoneMaker" not in data and b"Exif" not in data, path.name
-    _no_metadata((folder / "source.png").read_bytes())
-    again = pipeline.run(StickerRequest(image=folder / "source.png", text="开心", seed=3))
+    _no_metadata(kept.read_bytes())
+    again = pipeline.run(StickerRequest(image=kept, text="开心", seed=3))
     assert np.array_equal(again.image, sticker.image)

@@ -21,6 +21,7 @@ GAZE_X, GAZE_Y = 0.28, 0.75  # how far a full gaze AU turns the iris: of the eye
 SHUT_AT = 0.7  # lids closed this far (AU43/45/46) are drawn as a shut eye
 MIN_EYE_WIDTH = 9.0  # pixels: smaller eyes are left as the warp drew them
 LID_SHADOW = 0.2  # the upper lid's shadow darkens the top of the iris by this much
+DARK_BROWN = np.array([60.0, 45.0, 40.0])  # the commonest iris colour, for an iris the photo hardly shows
 
 
 def paint_eyes(original: np.ndarray, image: np.ndarray, before: np.ndarray, after: np.ndarray,
@@ -95,8 +96,8 @@ def redraw_eye(image: np.ndarray, original: np.ndarray, before: np.ndarray, afte
     u, v = (centre_b - corner_b) @ ex_b / width_b, (centre_b - corner_b) @ ey_b / width_b
     height_b = float(np.mean(before[[5, 4], 1] - before[[1, 2], 1]))
     scale = width_a / width_b
-    centre_a = corner_a + width_a * (u * ex_a + v * ey_a)
-    centre_a = centre_a + gaze[0] * GAZE_X * width_a * ex_a + gaze[1] * GAZE_Y * max(height_b, 1.0) * scale * ey_a
+    still = corner_a + width_a * (u * ex_a + v * ey_a)  # where the iris is with the gaze unchanged
+    centre_a = still + gaze[0] * GAZE_X * width_a * ex_a + gaze[1] * GAZE_Y * max(height_b, 1.0) * scale * ey_a
     radius_a = radius_b * scale
 
     x0, y0, x1, y1 = _box(np.vstack([after, centre_a[None]]), radius_a + 2, image.shape)
@@ -113,13 +114,12 @@ def redraw_eye(image: np.ndarray, original: np.ndarray, before: np.ndarray, afte
     seen = cv2.remap(seen_before, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)[..., None]
     in_disk = np.hypot(xs - centre_a[0], ys - centre_a[1]) <= radius_a
     visible = in_disk & (seen[..., 0] > 0.9)
-    iris_colour = iris[visible].mean(axis=0) if visible.sum() >= 4 else np.array([60.0, 45, 40])
+    iris_colour = iris[visible].mean(axis=0) if visible.sum() >= 4 else DARK_BROWN  # hardly any iris showed
     iris = iris * seen + iris_colour * (1 - seen)
     disk = np.clip(radius_a + 0.5 - np.hypot(xs - centre_a[0], ys - centre_a[1]), 0, 1)[..., None]
 
     # The eyeball without its old (stretched) iris: the white around it filled in across, keeping the
     # eye's own shading and corners.
-    still = corner_a + width_a * (u * ex_a + v * ey_a)
     old_iris = ((np.abs(xs - still[0]) <= 1.35 * radius_a) & (_polygon_mask(after, x0, y0, size) > 0)).astype(np.uint8)
     eyeball = cv2.inpaint(np.ascontiguousarray(image[y0:y1, x0:x1, :3]), old_iris, 3, cv2.INPAINT_TELEA)
     eyeball = eyeball.astype(np.float32)

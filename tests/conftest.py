@@ -129,6 +129,7 @@ def serve(detector):
 
 @pytest.fixture(scope="session")
 def app_url(serve, tmp_path_factory) -> Iterator[str]:
-    """The app with default settings, shared by the HTTP API and browser tests."""
-    with serve(outputs_dir=tmp_path_factory.mktemp("served-outputs")) as url:
+    """The app with default settings, shared by the HTTP API and browser tests; but no rate limit: every
+    test client comes from the same address (tests/e2e/test_under_pressure.py tests the limit)."""
+    with serve(outputs_dir=tmp_path_factory.mktemp("served-outputs"), rate_limit=0) as url:
         yield url

@@ -17,6 +17,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 from PIL import Image
+from starlette.middleware import Middleware
 
 from emojigen import EmojigenError, Pipeline
 from emojigen.export import PLATFORMS
@@ -28,6 +29,7 @@ from ui.controls import StickerBlocks, slider
 from ui.handlers import guarded, log_text, page_language, progress_callback
 from ui.history import history_items, rate_result, stats_rows
 from ui.i18n import I18N, t
+from ui.limits import SECONDS_PER_STICKER, RateLimit, answer_busy_in_both_languages
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +346,10 @@ def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:
     their place in the queue on the result."""
     settings = pipeline.settings
     concurrency = 1 if pipeline.diffusion is not None else settings.concurrency
-    return demo.queue(default_concurrency_limit=concurrency, max_size=settings.queue_size)
+    demo = demo.queue(default_concurrency_limit=concurrency, max_size=settings.queue_size)
+    # A full queue answers at once, in both languages, with about how long the queue takes to drain.
+    answer_busy_in_both_languages(demo._queue, max(1, round(settings.queue_size * SECONDS_PER_STICKER / concurrency)))
+    return demo
 
 
 def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
@@ -363,7 +368,9 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     database = pipeline.history.path.resolve()
     blocked = [str(pipeline.store.private_root.resolve()),
                *(str(database.with_name(database.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal"))]
+    limits = [Middleware(RateLimit, per_minute=settings.rate_limit)] if settings.rate_limit > 0 else []
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
                 allowed_paths=allowed, blocked_paths=blocked, i18n=I18N,
-                max_file_size=int(settings.max_upload_mb * 1024 * 1024), **kwargs)
+                max_file_size=int(settings.max_upload_mb * 1024 * 1024), app_kwargs={"middleware": limits},
+                **kwargs)
     return demo

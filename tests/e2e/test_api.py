@@ -123,7 +123,9 @@ def test_rate_history_and_stats(client, photos):
         client.predict(result_id=made["id"], stars=9, api_name="/rate")
     with pytest.raises(Exception, match="no result with the id"):
         client.predict(result_id="nope", stars=3, session="api-tests", api_name="/rate")
-    assert client.predict(result_id=made["id"], stars=5, api_name="/rate")["stars"] == 5  # still serving
+    with pytest.raises(Exception, match="in your session"):  # not without the session it was made in
+        client.predict(result_id=made["id"], stars=5, api_name="/rate")
+    assert client.predict(result_id=made["id"], stars=5, session="api-tests", api_name="/rate")["stars"] == 5
 
 
 def test_batch_jobs_with_submit(client, photos):

@@ -19,7 +19,7 @@ from emojigen.expression.moves import FULL_MOVE_AT, target_landmarks
 from emojigen.expression.overlays import draw_speechless_lines, draw_tears
 from emojigen.expression.skin_points import skin_points, skin_targets
 from emojigen.expression.units import Moves, bilateral
-from emojigen.expression.warp import warp_face
+from emojigen.expression.warp import WarpResult, warp_face
 
 Drawing = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 
@@ -56,24 +56,12 @@ def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str,
         # The sliders move the face by what their AUs add to the feeling's, from wherever the feeling
         # put it: at intensity 0 they act on the face as it is.
         target = target + target_landmarks(landmarks, acting) - target_landmarks(landmarks, feeling)
-    strength = max(intensity, tweaks.strength if tweaks is not None else 0.0)
+    fade = min(1.0, max(intensity, tweaks.strength if tweaks is not None else 0.0) / FULL_MOVE_AT)
     both_sides = bilateral(acting)
-    # An opened mouth shows teeth only for a grin or a shout; a gasp repaints even a mouth that was
-    # open, so a toothy smile turned into surprise loses its grin.
-    teeth = teeth_shown(both_sides) if gasps(both_sides) else None
-    prepared = prepare_mouth(image, landmarks, target, teeth)
-    closing = closes_mouth(landmarks, target)
-    if closing:  # carry what was filled in through the warp, to find what ends up beyond the new lips
-        filled = np.any(prepared[..., :3] != image[..., :3], axis=2).astype(np.uint8) * 255
-        prepared = np.dstack([prepared[..., :3], filled])
-    skin = (skin_points(landmarks), skin_targets(landmarks, target, acting, min(1.0, strength / FULL_MOVE_AT)))
-    warped = warp_face(prepared, landmarks, target, skin)
-    out = paint_mouth(np.ascontiguousarray(warped.image[..., :3]), landmarks, warped.landmarks, teeth)
-    if closing:
-        out = cover_leftovers(out, warped.image[..., 3], warped.landmarks)
+    skin = (skin_points(landmarks), skin_targets(landmarks, target, acting, fade))
+    warped, out = _warp_and_redraw_mouth(image, landmarks, target, skin, both_sides)
     # Irises stay round whatever the lids do, turn where the gaze AUs say; shut eyes get a lid.
-    out = paint_eyes(image, out, landmarks, warped.landmarks, Moves.of(acting),
-                     min(1.0, strength / FULL_MOVE_AT))
+    out = paint_eyes(image, out, landmarks, warped.landmarks, Moves.of(acting), fade)
     # The skin creases the action units make (forehead lines, brow furrows, folds), as far as the warp went.
     out = paint_appearance(out, landmarks, warped.landmarks, scaled(both_sides, min(1.0, warped.scale)))
     draw = DRAWINGS.get(expression)
@@ -84,3 +72,21 @@ def render_expression(image: np.ndarray, landmarks: np.ndarray, expression: str,
         fade = min(1.0, drawn_at / FULL_MOVE_AT)
         out = (out * (1 - fade) + drawn * fade).round().astype(np.uint8) if fade < 1 else drawn
     return RenderedFace(out, warped.landmarks, warped.scale)
+
+
+def _warp_and_redraw_mouth(image: np.ndarray, landmarks: np.ndarray, target: np.ndarray,
+                           skin: tuple[np.ndarray, np.ndarray], aus: AUs) -> tuple[WarpResult, np.ndarray]:
+    """The warp, with the mouth prepared before it and redrawn after it."""
+    # An opened mouth shows teeth only for a grin or a shout; a gasp repaints even a mouth that was
+    # open, so a toothy smile turned into surprise loses its grin.
+    teeth = teeth_shown(aus) if gasps(aus) else None
+    prepared = prepare_mouth(image, landmarks, target, teeth)
+    closing = closes_mouth(landmarks, target)
+    if closing:  # carry what was filled in through the warp, to find what ends up beyond the new lips
+        filled = np.any(prepared[..., :3] != image[..., :3], axis=2).astype(np.uint8) * 255
+        prepared = np.dstack([prepared[..., :3], filled])
+    warped = warp_face(prepared, landmarks, target, skin)
+    out = paint_mouth(np.ascontiguousarray(warped.image[..., :3]), landmarks, warped.landmarks, teeth)
+    if closing:
+        out = cover_leftovers(out, warped.image[..., 3], warped.landmarks)
+    return warped, out

@@ -32,6 +32,10 @@ class Settings:
     moderation: bool = True
     moderation_block_file: str = ""  # an operator's extra words to refuse, one per line
     moderation_allow_file: str = ""  # phrases never refused even if they contain a listed word
+    # An optional image classifier for uploads and results (a transformers folder or hub id); empty: none.
+    nsfw_model: str = ""
+    nsfw_threshold: float = 0.7  # refused when the unsafe labels' probability reaches this
+    nsfw_labels: str = ""  # exact unsafe label names, comma-separated; empty: names containing nsfw, porn...
     # Uploads and results are deleted this many hours after they were made (history rows stay, marked).
     retention_hours: float = 72.0
     operator_token: str = ""  # lets an operator list every session's history; empty: nobody can

@@ -59,6 +59,15 @@ class TextRefused(BadInput):
         super().__init__(*blocked_message())
 
 
+class ImageRefused(BadInput):
+    """The image classifier found an upload or a result unsuitable."""
+
+    def __init__(self) -> None:
+        from emojigen.moderation.images import blocked_image_message
+
+        super().__init__(*blocked_image_message())
+
+
 class Blocked(EmojigenError):
     """The result was withheld (for example by a model's safety checker)."""
 

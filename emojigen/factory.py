@@ -32,6 +32,16 @@ def make_moderator(settings: Settings) -> Any:
     return Moderator.load(Path(block) if block else None, Path(allow) if allow else None)
 
 
+def make_image_moderator(settings: Settings) -> Any:
+    """The optional image classifier for uploads and results, or None (none configured, or moderation off)."""
+    if not settings.moderation or not settings.nsfw_model:
+        return None
+    from emojigen.moderation.images import ImageModerator
+
+    labels = [name for name in settings.nsfw_labels.split(",") if name.strip()] or None
+    return ImageModerator(settings.nsfw_model, settings.nsfw_threshold, labels)
+
+
 def make_diffusion(settings: Settings) -> Any:
     """The Stable Diffusion styler when a model is configured, else None (the classic looks)."""
     if not settings.sd_model:
@@ -47,4 +57,5 @@ def build_pipeline(settings: Settings | None = None) -> Any:
 
     settings = settings or Settings.from_env()
     return Pipeline(settings, store=make_store(settings), history=make_history(settings),
-                    diffusion=make_diffusion(settings), moderator=make_moderator(settings))
+                    diffusion=make_diffusion(settings), moderator=make_moderator(settings),
+                    image_moderator=make_image_moderator(settings))

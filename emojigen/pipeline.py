@@ -22,7 +22,7 @@ from emojigen.config import Settings
 from emojigen.diffusion import build_prompt
 from emojigen.diffusion.prompts import Prompt
 from emojigen.diffusion.status import describe_backend
-from emojigen.errors import EmojigenError, NoFace, ReferenceHasNoFace, TextRefused
+from emojigen.errors import EmojigenError, ImageRefused, NoFace, ReferenceHasNoFace, TextRefused
 from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static
 from emojigen.expression.actions import AUs, Tweaks
 from emojigen.expression.animate import intensity_curve
@@ -73,8 +73,14 @@ class Pipeline:
 
     def __init__(self, settings: Settings | None = None, lexicon: Lexicon | None = None,
                  detector: FaceDetector | None = None, diffusion: Any = None, store: OutputStore | None = None,
-                 history: History | None = None, moderator: Any = None) -> None:
-        from emojigen.factory import make_diffusion, make_history, make_moderator, make_store  # one place builds them
+                 history: History | None = None, moderator: Any = None, image_moderator: Any = None) -> None:
+        from emojigen.factory import (  # one place builds them
+            make_diffusion,
+            make_history,
+            make_image_moderator,
+            make_moderator,
+            make_store,
+        )
 
         self.settings = settings or Settings.from_env()
         self.lexicon = lexicon or default_lexicon()
@@ -83,6 +89,7 @@ class Pipeline:
         self.history = history or make_history(self.settings)
         self.diffusion = diffusion if diffusion is not None else make_diffusion(self.settings)
         self.moderator = moderator if moderator is not None else make_moderator(self.settings)
+        self.image_moderator = image_moderator if image_moderator is not None else make_image_moderator(self.settings)
 
     @property
     def styles(self) -> list[str]:
@@ -106,12 +113,18 @@ class Pipeline:
                 self.diffusion.load()
             except EmojigenError as exc:
                 log.error("diffusion styling unavailable: %s", exc.en)
+        if self.image_moderator is not None:
+            try:
+                self.image_moderator.load()
+            except EmojigenError as exc:  # every request is refused until it is fixed: say why now
+                log.error("image moderation unavailable: %s", exc.en)
 
     def backend_status(self) -> dict[str, Any]:
         status = describe_backend(self.diffusion)
         checks = self.moderator.describe() if self.moderator is not None else None
-        return {**status, "moderation": {"text": checks is not None, **(checks or {}),
-                                         "images": "the Stable Diffusion safety checker, when diffusion runs"}}
+        images = (self.image_moderator.describe() if self.image_moderator is not None
+                  else "the Stable Diffusion safety checker, when diffusion runs")
+        return {**status, "moderation": {"text": checks is not None, **(checks or {}), "images": images}}
 
     # -- what users ask for ----------------------------------------------------------------------
 
@@ -142,6 +155,7 @@ class Pipeline:
             member_notices: list[Notice] = []
             frames, peak, _ = self._draw(plan, prepared, member.expression, member.intensity, member.caption,
                                          span.child(0.0, 0.8), member_notices)
+            self.check_picture(frames[peak], "pack sticker")
             with span.stage("export", 0.8, 1.0):
                 if plan.animated:
                     result = export_animated(frames, ANIMATION_FRAME_MS, limits)
@@ -192,7 +206,7 @@ class Pipeline:
             with span.stage("load"):
                 return Prepared(own, None)
         with span.stage("load", 0.0, 0.3):
-            rgb = load_image(plan.request.image)
+            rgb = self.check_picture(load_image(plan.request.image), "upload")
         with span.stage("detect", 0.3, 1.0):
             detection = self.detector.detect(rgb, plan.request.face)
             notices.extend(face_quality_warnings(detection.face.landmarks))
@@ -206,12 +220,22 @@ class Pipeline:
         if plan.request.reference is None:
             return None
         with span.stage("reference"):
-            rgb = load_image(plan.request.reference)
+            rgb = self.check_picture(load_image(plan.request.reference), "reference photo")
             try:
                 landmarks = self.detector.detect(rgb).face.landmarks
             except NoFace:
                 raise ReferenceHasNoFace() from None
             return read_aus(landmarks)
+
+    def check_picture(self, image: np.ndarray, what: str) -> np.ndarray:
+        """The image classifier's verdict on an upload or a result (when one is configured): refused
+        pictures go no further. The log gives the label and score, never the picture."""
+        if self.image_moderator is not None:
+            verdict = self.image_moderator.check(image)
+            if verdict.blocked:
+                log.warning("refused a %s: %s %.2f", what, verdict.label, verdict.score)
+                raise ImageRefused()
+        return image
 
     def faces_in(self, image: ImageSource) -> tuple[np.ndarray, tuple[Box, ...]]:
         """The photo as loaded and every face in it, left to right (for choosing one in a group photo)."""
@@ -289,6 +313,7 @@ class Pipeline:
         aus = copied if copied is not None else self.lexicon.blend_aus(spec)
         images, peak, prompt = self._draw(plan, prepared, spec.name, spec.intensity, caption,
                                           root.child(0.35, 0.85), notices, aus)
+        self.check_picture(images[peak], "result")  # before anything is written
         with root.stage("export", 0.85, 0.92):
             files = {"sticker.png": encode_png(images[peak])}
             if plan.animated:

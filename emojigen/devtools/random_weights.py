@@ -84,3 +84,17 @@ def save_random_lora(pipe: StableDiffusionImg2ImgPipeline, folder: Path, name: s
     StableDiffusionImg2ImgPipeline.save_lora_weights(folder, unet_lora_layers=layers, weight_name=f"{name}.safetensors")
     return folder / f"{name}.safetensors"
 
+
+def save_tiny_image_classifier(folder: Path, labels: tuple[str, ...], dtype: torch.dtype = torch.float32,
+                               seed: int = 0) -> Path:
+    """A tiny random-weight ViT image classifier with these labels, saved as a transformers folder (for
+    the optional image moderation: random weights decide nothing, so the labels steer the outcome)."""
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    torch.manual_seed(seed)
+    config = ViTConfig(image_size=32, patch_size=8, num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                       intermediate_size=37, num_labels=len(labels), id2label=dict(enumerate(labels)),
+                       label2id={name: i for i, name in enumerate(labels)})
+    ViTForImageClassification(config).to(dtype).save_pretrained(folder)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    return Path(folder)

@@ -60,3 +60,24 @@ def test_operator_lists_and_switch(tmp_path, detector, photos):
     unmoderated = Pipeline(Settings(outputs_dir=tmp_path / "private", moderation=False), detector=detector)
     assert unmoderated.backend_status()["moderation"]["text"] is False
     assert unmoderated.run(StickerRequest(image=photos["face"], text="heil hitler", caption="")).png_path.is_file()
+
+
+def test_an_image_classifier_refuses_uploads_and_results_when_configured(tmp_path, detector, photos):
+    """With EMOJIGEN_NSFW_MODEL set (here tiny random classifiers: their labels steer the outcome), a
+    picture it flags is refused before anything is kept; one it passes makes a sticker."""
+    from emojigen.devtools.random_weights import save_tiny_image_classifier
+    from emojigen.factory import build_pipeline
+
+    flags_all = save_tiny_image_classifier(tmp_path / "all", ("nsfw", "porn"))
+    refusing = build_pipeline(Settings(outputs_dir=tmp_path / "a", nsfw_model=str(flags_all)))
+    refusing.detector = detector
+    with pytest.raises(BadInput, match="another one") as refused:
+        refusing.run(StickerRequest(image=photos["face"], text="开心"))
+    assert "换一张" in refused.value.zh
+    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").rglob("*.png"))  # nothing kept
+    assert refusing.backend_status()["moderation"]["images"]["model"] == str(flags_all)
+
+    passes = save_tiny_image_classifier(tmp_path / "some", ("normal", "nsfw"))
+    allowing = build_pipeline(Settings(outputs_dir=tmp_path / "b", nsfw_model=str(passes), nsfw_threshold=1.01))
+    allowing.detector = detector
+    assert allowing.run(StickerRequest(image=photos["face"], text="开心", caption="")).png_path.is_file()

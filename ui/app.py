@@ -309,7 +309,13 @@ def face_choices(pipeline: Pipeline, image: str | None) -> list[tuple[np.ndarray
 
 def status_text(pipeline: Pipeline) -> str:
     status = pipeline.backend_status()
-    if status["moderation"]["text"]:
+    moderation = status["moderation"]
+    if moderation["text"] and isinstance(moderation["images"], dict):
+        model = moderation["images"]["model"]
+        checks = (f"内容审核：输入的文字按词表检查；照片和结果由图像分类模型 {model} 检查",
+                  f"Moderation: the text you type is checked against word lists; photos and results by the "
+                  f"image classifier {model}")
+    elif moderation["text"]:
         checks = ("内容审核：输入的文字按词表检查；图片在使用扩散模型时由安全检查器检查",
                   "Moderation: the text you type is checked against word lists; images by the safety checker "
                   "when Stable Diffusion runs")

@@ -27,6 +27,7 @@ class Settings:
     queue_size: int = 16
     max_upload_mb: float = 25.0  # larger uploads are refused by the web server before they are stored
     rate_limit: int = 120  # requests that start work, per minute per client (0: no limit)
+    photo_cache_mb: float = 256.0  # memory for prepared photos (faces, crop, cut-out) reused by later requests
     font_path: str = ""  # a CJK-capable font; empty: search the usual system places
     # Text people type is checked against word lists (assets/moderation); off only for private use.
     moderation: bool = True

@@ -36,6 +36,7 @@ from emojigen.history import History
 from emojigen.image_input import ImageSource, load_image
 from emojigen.notices import Notice, unique
 from emojigen.pack import Pack, pack_files, plan_members
+from emojigen.photo_cache import PhotoCache, photo_key
 from emojigen.plan import ANIMATION_FRAME_MS, ANIMATION_FRAMES, Look, Plan, make_plan
 from emojigen.progress import ProgressCallback, Span, Tracker
 from emojigen.records import request_fields, result_record, source_file
@@ -61,6 +62,7 @@ class Prepared:
     subject: Subject
     detection: Detection | None  # None for a drawn character
     source: np.ndarray | None = None  # the photo as loaded (kept with the result so it can be made again)
+    cached: bool = False  # taken from the photo cache (the same photo was prepared before)
 
     @property
     def faces_found(self) -> int:
@@ -90,6 +92,7 @@ class Pipeline:
         self.diffusion = diffusion if diffusion is not None else make_diffusion(self.settings)
         self.moderator = moderator if moderator is not None else make_moderator(self.settings)
         self.image_moderator = image_moderator if image_moderator is not None else make_image_moderator(self.settings)
+        self.photo_cache = PhotoCache(self.settings.photo_cache_mb)
 
     @property
     def styles(self) -> list[str]:
@@ -205,15 +208,23 @@ class Pipeline:
         if own is not None:
             with span.stage("load"):
                 return Prepared(own, None)
+        key = photo_key(plan.request.image, plan.request.face, plan.work_side)
         with span.stage("load", 0.0, 0.3):
+            cached = self.photo_cache.get(key)
+            if cached is not None:  # the same photo again: its faces, crop and cut-out are ready
+                _add_photo_notices(notices, cached.notices)
+                return replace(cached.prepared, cached=True)
             rgb = self.check_picture(load_image(plan.request.image), "upload")
         with span.stage("detect", 0.3, 1.0):
             detection = self.detector.detect(rgb, plan.request.face)
-            notices.extend(face_quality_warnings(detection.face.landmarks))
+            found = face_quality_warnings(detection.face.landmarks)
             if detection.count > 1:
-                notices.insert(0, _faces_notice(detection))
+                found.insert(0, _faces_notice(detection))
             subject = prepare_subject(rgb, detection.face.landmarks, plan.work_side)
-        return Prepared(subject, detection, rgb)
+        prepared = Prepared(subject, detection, rgb)
+        self.photo_cache.put(key, prepared, found)
+        _add_photo_notices(notices, found)
+        return prepared
 
     def read_reference(self, plan: Plan, span: Span) -> dict[str, float] | None:
         """The action units of the reference photo's face (its largest), or None without one."""
@@ -339,14 +350,16 @@ class Pipeline:
         details = {"caption": caption, "faces_found": prepared.faces_found, "expression": expression,
                    "faces": faces_summary(detection.boxes if detection else ()),
                    "face": detection.index if detection else None,
-                   "reference": {"aus": copied} if copied is not None else None}
+                   "reference": {"aus": copied} if copied is not None else None,
+                   "photo_cache": _cache_word(prepared)}
         result_id, paths = self._keep(plan, prepared, files, tracker, root.child(0.92, 1.0), notices,
                                       expression=spec.name, caption=caption, preview="sticker.png",
                                       diffusion=diffusion, details=details)
         return Sticker(result_id, images[peak], paths["sticker.png"], spec, caption, plan.seed, prepared.faces_found,
                        _backend(plan.look), dict(tracker.timings), unique(notices), paths,
                        paths.get(platform_name) if platform_name else None,
-                       detection.boxes if detection else (), detection.index if detection else None, copied)
+                       detection.boxes if detection else (), detection.index if detection else None, copied,
+                       _cache_word(prepared))
 
     def _draw(self, plan: Plan, prepared: Prepared, expression: str, intensity: float, caption: str, span: Span,
               notices: list[Notice], aus: AUs | None = None) -> tuple[list[np.ndarray], int, Prompt | None]:
@@ -405,6 +418,20 @@ class Pipeline:
             log.exception("could not add %s to the history", result_id)
             notices.append(Notice("history_failed", "已保存，但未能记入历史。",
                                   "Saved, but it could not be added to the history."))
+
+
+def _add_photo_notices(notices: list[Notice], found: list[Notice] | tuple[Notice, ...]) -> None:
+    """What detection said about the photo: how many faces first, the face's quality after the rest."""
+    notices[:0] = [n for n in found if n.code == "faces_found"]
+    notices.extend(n for n in found if n.code != "faces_found")
+
+
+def _cache_word(prepared: Prepared) -> str | None:
+    """"hit" when the photo's faces, crop and cut-out came from the photo cache, "miss" when they were
+    made (and kept) now, None for a drawn character."""
+    if prepared.detection is None:
+        return None
+    return "hit" if prepared.cached else "miss"
 
 
 def _backend(look: Look) -> str:

@@ -31,6 +31,7 @@ class Sticker:
     faces: tuple[Box, ...] = ()  # every face found, left to right
     face: int | None = None  # which of them was used
     reference_aus: dict[str, float] | None = None  # the action units read from a reference photo
+    photo_cache: str | None = None  # "hit": the photo's faces and cut-out were ready; "miss": made now
 
     def summary(self) -> dict[str, Any]:
         """What the UI and API show next to the sticker."""
@@ -42,6 +43,7 @@ class Sticker:
             "matched_words": list(self.expression.matched),
             "blend": [{"name": name, "intensity": k} for name, k in self.expression.blend],
             "reference": {"aus": self.reference_aus} if self.reference_aus is not None else None,
+            "photo_cache": self.photo_cache,
             "caption": self.caption,
             "seed": self.seed,
             "faces_found": self.faces_found,

@@ -127,3 +127,23 @@ def test_every_result_is_saved_with_what_it_needs_to_be_made_again(tmp_path, ast
     assert np.array_equal(again.image, sticker.image) and again.caption == sticker.caption
     (entry,) = pipeline.history.recent(session="abc")
     assert entry["id"] == sticker.id and entry["expression"] == "happy" and entry["style"] == "cartoon"
+
+
+def test_another_feeling_on_the_same_photo_reuses_its_faces_and_cut_out(tmp_path, detector, photos):
+    pipeline = Pipeline(Settings(outputs_dir=tmp_path / "out"), detector=detector)
+    first = pipeline.run(StickerRequest(image=photos["face"], text="开心", seed=4))
+    # Another upload of the same picture (Gradio gives it a new path): the same content, the same key.
+    again = tmp_path / "again.jpg"
+    again.write_bytes(photos["face"].read_bytes())
+    second = pipeline.run(StickerRequest(image=again, text="开心", seed=4))
+    other = pipeline.run(StickerRequest(image=again, text="伤心", seed=4))
+    assert (first.summary()["photo_cache"], second.summary()["photo_cache"]) == ("miss", "hit")
+    assert "detect" in first.timings and "detect" not in second.timings and "detect" not in other.timings
+    assert np.array_equal(first.image, second.image)  # the same picture as without the cache
+    record = json.loads((other.png_path.parent / "result.json").read_text(encoding="utf-8"))
+    assert record["photo_cache"] == "hit" and other.expression.name == "sad"
+    assert (pipeline.store.private_root / other.id / "source.png").is_file()  # still kept with the result
+    assert pipeline.photo_cache.describe()["photos"] == 1
+    uncached = Pipeline(Settings(outputs_dir=tmp_path / "off", photo_cache_mb=0), detector=detector)
+    uncached.run(StickerRequest(image=photos["face"], text="开心"))
+    assert uncached.run(StickerRequest(image=photos["face"], text="开心")).summary()["photo_cache"] == "miss"

@@ -8,14 +8,17 @@ import re
 
 import pytest
 
-from emojigen import Request
+from emojigen import Pipeline, Request, Settings
 
 STAGES = ("load", "detect", "parse", "warp", "style", "finish", "export", "store")
 
 
 @pytest.fixture(scope="module")
-def made(pipeline, photos):
-    """kind -> (result, every (label, fraction) reported, in order)."""
+def made(detector, photos, tmp_path_factory):
+    """kind -> (result, every (label, fraction) reported, in order), each photo prepared afresh (no photo
+    cache: every stage runs)."""
+    pipeline = Pipeline(Settings(outputs_dir=tmp_path_factory.mktemp("progress"), photo_cache_mb=0),
+                        detector=detector)
     image = photos["face"]
     work = {
         "sticker": lambda report: pipeline.run(Request(image=image, text="开心", seed=1), report),

@@ -352,10 +352,16 @@ def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:
     their place in the queue on the result."""
     settings = pipeline.settings
     concurrency = 1 if pipeline.diffusion is not None else settings.concurrency
-    demo = demo.queue(default_concurrency_limit=concurrency, max_size=settings.queue_size)
+    # api_open=False: every request goes through the queue (Gradio's /run route would go round it).
+    demo = demo.queue(default_concurrency_limit=concurrency, max_size=settings.queue_size, api_open=False)
     # A full queue answers at once, in both languages, with about how long the queue takes to drain.
     answer_busy_in_both_languages(demo._queue, max(1, round(settings.queue_size * SECONDS_PER_STICKER / concurrency)))
     return demo
+
+
+# Gradio keeps each session's page state (about 0.5 MB; an API call without a session is one too): at
+# most this many, so memory stays bounded under load.
+SESSIONS_KEPT = 1000
 
 
 def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
@@ -378,5 +384,5 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
                 allowed_paths=allowed, blocked_paths=blocked, i18n=I18N,
                 max_file_size=int(settings.max_upload_mb * 1024 * 1024), app_kwargs={"middleware": limits},
-                **kwargs)
+                state_session_capacity=SESSIONS_KEPT, **kwargs)
     return demo

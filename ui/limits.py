@@ -55,7 +55,7 @@ class TokenBuckets:
 
 
 class RateLimit:
-    """ASGI middleware: a client (its address, or the first address a proxy forwarded) that starts work
+    """ASGI middleware: a client (by its address) that starts work
     more often than the limit is answered at once with HTTP 429, Retry-After and a message in both
     languages; nothing is queued for it."""
 
@@ -77,9 +77,8 @@ class RateLimit:
 
 
 def _client(scope: dict[str, Any]) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"x-forwarded-for":
-            return value.decode("latin-1").split(",")[0].strip()
+    """The client's address. Not X-Forwarded-For as sent (any client could write one per request):
+    behind a proxy, the server rewrites the address from it for the proxies it trusts."""
     client = scope.get("client")
     return client[0] if client else "unknown"
 

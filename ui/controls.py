@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import gradio as gr
+from gradio.utils import NamedString
 
 from emojigen.spec import ENDPOINTS, Param, defaults
 
@@ -32,7 +33,11 @@ def api_component(param: Param) -> gr.components.Component:
     """The hidden component behind one API parameter."""
     if param.kind == "image":
         # A File, not an Image: the library decodes it and explains what is wrong with a bad upload.
-        return gr.File(label=param.name, type="filepath")
+        upload = gr.File(label=param.name, type="filepath")
+        # Gradio's File opens an empty temporary file per request that it never uses or deletes: hand
+        # the uploaded file's path on without it (on the instance, like as_sent).
+        upload._process_single_file = lambda data: NamedString(data.path)
+        return upload
     if param.kind in ("int", "float"):
         return as_sent(gr.Number(label=param.name, value=_initial(param),
                                  precision=0 if param.kind == "int" else None))

@@ -72,4 +72,6 @@ def test_fifty_at_once_are_served_or_told_busy_and_nothing_is_lost(load_test, ph
     assert all("请" in o.message and "please try again" in o.message for o in outcomes if o.kind == "rejected"), busy
     assert all(o.latency is not None and o.latency < 60 for o in outcomes if o.kind == "completed")
     assert log.get("tracebacks", 0) == 0, log
+    # Nothing left behind per request: the one upload and the (identical) stickers' cached copies at most.
+    assert result.temp_files["after"] <= result.temp_files["before"] + 5, result.temp_files
     assert elapsed < BOUND_S, f"took {elapsed:.0f} s"

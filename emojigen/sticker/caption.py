@@ -10,7 +10,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from emojigen.sticker.emoji import is_emoji, render_emoji, split_runs
-from emojigen.sticker.fonts import load_font
+from emojigen.sticker.fonts import FontFile, fallback_fonts, load_font, split_by_font
+
+Run = tuple[bool, str, FontFile | None]  # (an emoji run?, its text, the font that draws it; None for emoji)
 
 MAX_CHARS = 40
 
@@ -51,7 +53,7 @@ def render_caption(canvas: np.ndarray, text: str, font_file: tuple[str, int], po
         box = (round(0.04 * w), margin, round(0.96 * w), margin + band) if position == "top" else \
             (round(0.04 * w), h - margin - band, round(0.96 * w), h - margin)
     x0, y0, x1, y1 = box
-    runs = split_runs(text) if emoji_font else [(False, text)]
+    runs = _runs_by_font(text, font_file, emoji_font)
     image = Image.fromarray(canvas, "RGBA")
     draw = ImageDraw.Draw(image)
     size = min(int(0.15 * w), y1 - y0)
@@ -69,27 +71,43 @@ def render_caption(canvas: np.ndarray, text: str, font_file: tuple[str, int], po
     else:
         y = (y0 + y1 - (bottom - top)) / 2 - top
     x = (x0 + x1 - sum(widths)) / 2
-    for (emoji, run), width in zip(runs, widths, strict=True):
+    for (emoji, run, run_font), width in zip(runs, widths, strict=True):
         if emoji:
             _paste_emoji(image, render_emoji(run, round(size * 0.95), emoji_font), x + stroke_width,
                          y + (top + bottom) / 2, stroke_width, stroke)
         else:
-            left = draw.textbbox((0, 0), run, font=font, stroke_width=stroke_width)[0]
-            draw.text((x - left, y), run, font=font, fill=fill + (255,), stroke_width=stroke_width,
+            face = load_font(run_font.path, run_font.index, size)
+            left = draw.textbbox((0, 0), run, font=face, stroke_width=stroke_width)[0]
+            draw.text((x - left, y), run, font=face, fill=fill + (255,), stroke_width=stroke_width,
                       stroke_fill=stroke + (255,))
         x += width
     return np.asarray(image)
 
 
-def _measure(draw: ImageDraw.ImageDraw, runs: list[tuple[bool, str]], font, stroke_width: int):
+def _runs_by_font(text: str, font_file: tuple[str, int], emoji_font: str | None) -> list[Run]:
+    """(emoji?, run, font) in order: emoji runs (when there is a colour emoji font), and text runs each in
+    the first font that has its characters: the caption font, then the shipped and the system CJK fonts
+    (the shipped fonts are subsets; a rare character comes from the system's)."""
+    runs: list[Run] = []
+    for emoji, run in (split_runs(text) if emoji_font else [(False, text)]):
+        if emoji:
+            runs.append((True, run, None))
+            continue
+        for found, piece in split_by_font(run, fallback_fonts(tuple(font_file))):
+            runs.append((False, piece, found or FontFile(*font_file)))
+    return runs
+
+
+def _measure(draw: ImageDraw.ImageDraw, runs: list[Run], font, stroke_width: int):
     """Each run's width, and the line's top and bottom relative to the text origin."""
     widths = []
     top, bottom = draw.textbbox((0, 0), "字Ag", font=font, stroke_width=stroke_width)[1::2]
-    for emoji, run in runs:
+    for emoji, run, run_font in runs:
         if emoji:
             widths.append(round(font.size * 1.05) + 2 * stroke_width)
         else:
-            left, run_top, right, run_bottom = draw.textbbox((0, 0), run, font=font, stroke_width=stroke_width)
+            face = load_font(run_font.path, run_font.index, font.size)
+            left, run_top, right, run_bottom = draw.textbbox((0, 0), run, font=face, stroke_width=stroke_width)
             widths.append(right - left)
             top, bottom = min(top, run_top), max(bottom, run_bottom)
     return widths, (top, bottom)

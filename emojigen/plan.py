@@ -17,7 +17,7 @@ from emojigen.notices import Notice
 from emojigen.spec import Request, validate
 from emojigen.sticker.emoji import find_emoji_font
 from emojigen.sticker.finish import FinishOptions, parse_colour
-from emojigen.sticker.fonts import find_cjk_font
+from emojigen.sticker.fonts import FontFile, caption_fonts, find_cjk_font
 from emojigen.sticker.framing import Framing, framing_for
 from emojigen.sticker.templates import Template
 
@@ -88,12 +88,25 @@ def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str,
     finish = FinishOptions(size=size, outline_width=request.outline_width,
                            outline_color=parse_colour(request.outline_color), shadow=request.shadow,
                            caption_position=request.caption_position)
-    look = Look(request.style, finish, find_cjk_font(font_path), find_emoji_font(),
+    look = Look(request.style, finish, caption_font(request.caption_font, font_path, notices), find_emoji_font(),
                 _diffusion_options(request, seed, diffusion_ready))
     tweaks = Tweaks(brows=request.brows, eyes=request.eyes, mouth=request.mouth_open, smile=request.smile,
                     wink=request.wink, wide=request.mouth_wide, rounded=request.mouth_round,
                     gaze_x=request.gaze_x, gaze_y=request.gaze_y)
     return Plan(kind, request, seed, look, framing, platform, size, tuple(notices), frames, tweaks)
+
+
+def caption_font(choice: str, font_path: str, notices: list[Notice]) -> FontFile | None:
+    """The font the request chose. "heavy" (the default) is the operator's configured font when there is
+    one; a choice this machine lacks (no system CJK font) falls back to the default, with a notice."""
+    if choice == "heavy" and font_path:
+        return find_cjk_font(font_path)
+    chosen = caption_fonts().get(choice)
+    if chosen is None:
+        notices.append(Notice("caption_font_missing", f"这台机器没有“{choice}”字体，用了默认字体。",
+                              f"This machine has no {choice!r} caption font; the default one was used."))
+        return find_cjk_font(font_path)
+    return chosen
 
 
 def _diffusion_options(request: Request, seed: int, ready: bool) -> DiffusionOptions | None:

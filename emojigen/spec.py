@@ -94,6 +94,10 @@ class Request:
     caption_position: str = _param(
         "bottom", "choice", "配字位置", "Caption position", "", "where the caption goes",
         choices=CAPTION_POSITIONS, cli="--caption-position")
+    caption_font: str = _param(
+        "heavy", "choice", "配字字体", "Caption font", "粗黑（经典表情包）、圆体（可爱）或本机的中文字体",
+        "heavy (the classic meme caption), rounded (playful) or this machine's own CJK font",
+        choices=("heavy", "rounded", "system"), cli="--caption-font")
     outline_width: int | None = _param(
         None, "int", "描边宽度（像素）", "Outline width (px)", "0 = 不描边；留空按尺寸自动",
         "0 for none; left out: in proportion to the sticker (8 at 512 px)", minimum=0, maximum=MAX_OUTLINE,
@@ -189,13 +193,13 @@ DIFFUSION_FIELDS = ("diffusion", "lora", "lora_scale", "strength", "steps", "gui
 TWEAK_FIELDS = ("brows", "eyes", "wink", "mouth_open", "smile", "mouth_wide", "mouth_round", "gaze_x", "gaze_y")
 STICKER_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
                "outline_width", "outline_color", "shadow", *DIFFUSION_FIELDS, "face", *TWEAK_FIELDS, "reference",
-               "session")
+               "session", "caption_font")
 ANIMATE_API = ("image", "text", "style", "caption", "seed", "intensity", "template", "platform", *DIFFUSION_FIELDS,
                "caption_position", "outline_width", "outline_color", "shadow", "face", *TWEAK_FIELDS, "reference",
-               "session")
+               "session", "caption_font")
 PACK_API = ("image", "platform", "count", "expressions", "style", "template", "lang", "animated", "seed",
             *DIFFUSION_FIELDS, "intensity", "captions", "caption_position", "outline_width", "outline_color",
-            "shadow", "face", "session")
+            "shadow", "face", "session", "caption_font")
 ENDPOINTS = {"generate": STICKER_API, "animate": ANIMATE_API, "pack": PACK_API}
 
 

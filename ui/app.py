@@ -123,6 +123,10 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                         page["caption_position"] = gr.Radio([(t("bottom"), "bottom"), (t("top"), "top")],
                                                             value=initial["caption_position"],
                                                             label=label("caption_position"))
+                    page["caption_font"] = gr.Radio([("粗黑 Heavy", "heavy"), ("圆体 Rounded", "rounded"),
+                                                     ("本机字体 System", "system")], value=initial["caption_font"],
+                                                    label=label("caption_font"), info=info("caption_font"),
+                                                    elem_id="caption-font")
                     with gr.Row():
                         page["outline_width"] = slider(declared["outline_width"], label("outline_width"))
                         page["outline_color"] = gr.ColorPicker(value=initial["outline_color"],

@@ -40,7 +40,7 @@ def test_api_parameters_are_named_and_ordered(client):
         "image", "text", "style", "caption", "seed", "intensity", "template", "platform", "caption_position",
         "outline_width", "outline_color", "shadow", "diffusion", "lora", "lora_scale", "strength", "steps",
         "guidance", "fast", "face", "brows", "eyes", "wink", "mouth_open", "smile", "mouth_wide", "mouth_round",
-        "gaze_x", "gaze_y", "reference", "session"]  # new ones at the end
+        "gaze_x", "gaze_y", "reference", "session", "caption_font"]  # new ones at the end
     assert params[2]["parameter_default"] == "photo"
     assert params[5]["parameter_default"] == 1.0
     # UI plumbing is not part of the API.

@@ -147,3 +147,14 @@ def test_another_feeling_on_the_same_photo_reuses_its_faces_and_cut_out(tmp_path
     uncached = Pipeline(Settings(outputs_dir=tmp_path / "off", photo_cache_mb=0), detector=detector)
     uncached.run(StickerRequest(image=photos["face"], text="开心"))
     assert uncached.run(StickerRequest(image=photos["face"], text="开心")).summary()["photo_cache"] == "miss"
+
+
+def test_the_caption_font_is_a_request_parameter(pipeline):
+    heavy = pipeline.run(StickerRequest(template="mochi", text="开心", caption="开心到飞起", seed=1))
+    rounded = pipeline.run(StickerRequest(template="mochi", text="开心", caption="开心到飞起", seed=1,
+                                          caption_font="rounded"))
+    assert not np.array_equal(heavy.image, rounded.image)  # the same sticker, another caption font
+    record = json.loads((rounded.png_path.parent / "result.json").read_text(encoding="utf-8"))
+    assert record["request"]["caption_font"] == "rounded"
+    with pytest.raises(BadInput, match="caption_font"):
+        pipeline.run(StickerRequest(template="mochi", text="开心", caption_font="comic-sans"))

@@ -171,3 +171,24 @@ def test_a_character_outside_the_subset_comes_from_the_system_font():
     canvas = np.zeros((200, 400, 4), np.uint8)
     drawn = render_caption(canvas, "开心龘", heavy)
     assert (drawn[..., 3] > 0).sum() > 500  # drawn, with its outline
+
+
+def test_a_request_picks_its_caption_font():
+    """`caption_font` chooses the font a plan draws with; a font this machine lacks falls back to the
+    default with a notice; the operator's configured font is the default's stand-in."""
+    from emojigen.plan import caption_font
+
+    notices = []
+    assert caption_font("heavy", "", notices) == fonts.shipped_font("heavy")
+    assert caption_font("rounded", "", notices) == fonts.shipped_font("rounded")
+    assert not notices
+    own = str(FONTS / "ZCOOLKuaiLe-Regular.subset.ttf")
+    assert caption_font("heavy", own, notices).path == own
+
+
+def test_a_missing_system_font_falls_back_with_a_notice(no_system_font):
+    from emojigen.plan import caption_font
+
+    notices = []
+    assert caption_font("system", "", notices) == fonts.shipped_font("heavy")
+    assert [n.code for n in notices] == ["caption_font_missing"]

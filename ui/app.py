@@ -120,7 +120,9 @@ def build_demo(pipeline: Pipeline) -> gr.Blocks:
                                                  placeholder=t("caption_placeholder"), elem_id="caption")
                     with gr.Row():
                         no_caption = gr.Checkbox(label=t("no_caption"), value=False)
-                        page["caption_position"] = gr.Radio([(t("bottom"), "bottom"), (t("top"), "top")],
+                        # Fixed bilingual labels: with translated ones the page sometimes sent the label
+                        # ("底部") as the value while the translation was being applied.
+                        page["caption_position"] = gr.Radio([("底部 Bottom", "bottom"), ("顶部 Top", "top")],
                                                             value=initial["caption_position"],
                                                             label=label("caption_position"))
                     page["caption_font"] = gr.Radio([("粗黑 Heavy", "heavy"), ("圆体 Rounded", "rounded"),

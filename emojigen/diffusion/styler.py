@@ -24,6 +24,7 @@ from emojigen.diffusion.lora import AdapterSwitch, scan_loras
 from emojigen.diffusion.options import DiffusionOptions
 from emojigen.diffusion.prompts import Prompt
 from emojigen.errors import Blocked, EmojigenError, ModelUnavailable
+from emojigen.load_once import LoadOnce
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,8 @@ class DiffusionStyler:
         self.settings = settings
         self.source = settings.sd_model
         self.lora_files = scan_loras(settings.lora_dir)
-        self._lock = threading.Lock()  # one load, and one generation at a time: adapters and scheduler are shared
-        self._loaded: Loaded | None = None
-        self._error: EmojigenError | None = None
+        self._lock = threading.Lock()  # one generation at a time: adapters and scheduler are shared
+        self._once = LoadOnce(lambda: self._load())  # late-bound: tests may replace _load
         self._given_pipe = pipe  # an already built pipeline (the benchmark's random-weight model)
         self._cache = None
 
@@ -55,11 +55,11 @@ class DiffusionStyler:
 
     @property
     def loaded(self) -> bool:
-        return self._loaded is not None
+        return self._once.value is not None
 
     @property
     def error(self) -> EmojigenError | None:
-        return self._error
+        return self._once.error
 
     @property
     def lora_names(self) -> list[str]:
@@ -76,18 +76,7 @@ class DiffusionStyler:
 
     def load(self) -> Loaded:
         """Load the model (once; a failure is remembered and raised again, naming what is wrong)."""
-        if self._loaded is not None:
-            return self._loaded
-        with self._lock:
-            if self._loaded is None:
-                if self._error is not None:
-                    raise self._error
-                try:
-                    self._loaded = self._load()
-                except EmojigenError as exc:
-                    self._error = exc
-                    raise
-        return self._loaded
+        return self._once.get()
 
     def _load(self) -> Loaded:
         import torch
@@ -164,11 +153,11 @@ class DiffusionStyler:
         """What the UI and API say about the diffusion backend."""
         info: dict[str, Any] = {"model": self.source or "(built in)", "lora": self.lora_names,
                                 "fast_mode": self.fast_available, "loaded": self.loaded}
-        if self._loaded is not None:
-            info.update(device=self._loaded.device, dtype=self._loaded.dtype,
-                        load_seconds=round(self._loaded.seconds, 1))
-        if self._error is not None:
-            info["error"] = self._error.en
+        if self._once.value is not None:
+            info.update(device=self._once.value.device, dtype=self._once.value.dtype,
+                        load_seconds=round(self._once.value.seconds, 1))
+        if self._once.error is not None:
+            info["error"] = self._once.error.en
         return info
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from emojigen.errors import EmojigenError, ModelUnavailable
+from emojigen.errors import ModelUnavailable
+from emojigen.load_once import LoadOnce
 
 log = logging.getLogger(__name__)
 
@@ -67,28 +67,15 @@ class ImageModerator:
         self.threshold = float(threshold)
         self.unsafe_labels = None if unsafe_labels is None else frozenset(n.strip().lower() for n in unsafe_labels)
         self.device = device
-        self._lock = threading.Lock()
-        self._loaded: _Loaded | None = None
-        self._error: EmojigenError | None = None
+        self._once = LoadOnce(lambda: self._load())  # late-bound: tests may replace _load
 
     @property
     def loaded(self) -> bool:
-        return self._loaded is not None
+        return self._once.value is not None
 
     def load(self) -> _Loaded:
         """Load the model once; a failure is remembered and raised again, naming the model."""
-        if self._loaded is not None:
-            return self._loaded
-        with self._lock:
-            if self._loaded is None:
-                if self._error is not None:
-                    raise self._error
-                try:
-                    self._loaded = self._load()
-                except EmojigenError as exc:
-                    self._error = exc
-                    raise
-        return self._loaded
+        return self._once.get()
 
     def _load(self) -> _Loaded:
         path = Path(self.model).expanduser()
@@ -149,14 +136,14 @@ class ImageModerator:
     def describe(self) -> dict[str, Any]:
         """For a status page: the model, whether it is loaded, the threshold and which labels are unsafe
         (before loading: the configured names, or the words a label's name is matched against)."""
-        if self._loaded is not None:
-            unsafe = [str(self._loaded.model.config.id2label[i]) for i in self._loaded.unsafe]
+        if self._once.value is not None:
+            unsafe = [str(self._once.value.model.config.id2label[i]) for i in self._once.value.unsafe]
         else:
             unsafe = sorted(self.unsafe_labels) if self.unsafe_labels is not None else [f"*{w}*" for w in UNSAFE_WORDS]
         info: dict[str, Any] = {"model": self.model, "loaded": self.loaded, "threshold": self.threshold,
                                 "device": self.device, "unsafe_labels": unsafe}
-        if self._error is not None:
-            info["error"] = self._error.en
+        if self._once.error is not None:
+            info["error"] = self._once.error.en
         return info
 
 

@@ -57,5 +57,4 @@ def build_pipeline(settings: Settings | None = None) -> Any:
 
     settings = settings or Settings.from_env()
     return Pipeline(settings, store=make_store(settings), history=make_history(settings),
-                    diffusion=make_diffusion(settings), moderator=make_moderator(settings),
-                    image_moderator=make_image_moderator(settings))
+                    diffusion=make_diffusion(settings), image_moderator=make_image_moderator(settings))

@@ -81,7 +81,6 @@ class Pipeline:
             make_diffusion,
             make_history,
             make_image_moderator,
-            make_moderator,
             make_store,
         )
 
@@ -91,9 +90,18 @@ class Pipeline:
         self.store = store or make_store(self.settings)
         self.history = history or make_history(self.settings)
         self.diffusion = diffusion if diffusion is not None else make_diffusion(self.settings)
-        self.moderator = moderator if moderator is not None else make_moderator(self.settings)
+        self._moderator = moderator  # built on first use (reading and indexing the word lists takes 0.2 s)
         self.image_moderator = image_moderator if image_moderator is not None else make_image_moderator(self.settings)
         self.photo_cache = PhotoCache(self.settings.photo_cache_mb)
+
+    @property
+    def moderator(self) -> Any:
+        """The text moderator, or None when moderation is off."""
+        if self._moderator is None and self.settings.moderation:
+            from emojigen.factory import make_moderator
+
+            self._moderator = make_moderator(self.settings)
+        return self._moderator
 
     @property
     def styles(self) -> list[str]:
@@ -112,6 +120,7 @@ class Pipeline:
         of the first request. A model that cannot load is reported by backend_status, not raised here."""
         self.detector.load()
         find_cjk_font(self.settings.font_path)
+        _ = self.moderator  # the word lists, indexed
         if diffusion and self.diffusion is not None:
             try:
                 self.diffusion.load()

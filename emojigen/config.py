@@ -28,6 +28,8 @@ class Settings:
     max_upload_mb: float = 25.0  # larger uploads are refused by the web server before they are stored
     rate_limit: int = 120  # requests that start work, per minute per client (0: no limit)
     photo_cache_mb: float = 256.0  # memory for prepared photos (faces, crop, cut-out) reused by later requests
+    result_cache_mb: float = 64.0  # memory for results an identical request is answered with (0: off)
+    cutout: str = "learned"  # learned (a person-segmentation net) or grabcut (colour only; see README)
     font_path: str = ""  # a CJK-capable font; empty: search the usual system places
     # Text people type is checked against word lists (assets/moderation); off only for private use.
     moderation: bool = True

@@ -28,8 +28,9 @@ class CachedPhoto:
     size: int  # bytes held
 
 
-def photo_key(source: Any, face: int | None, work_side: int) -> str | None:
-    """A key for the photo's content, or None when it cannot be read here (the loader will say why)."""
+def content_digest(source: Any) -> str | None:
+    """A hash of a photo's content (its bytes, or an array's pixels), or None when it cannot be read
+    here (the loader will say why)."""
     digest = hashlib.blake2b(digest_size=16)
     if isinstance(source, np.ndarray):
         digest.update(repr((source.shape, source.dtype.str)).encode())
@@ -42,8 +43,12 @@ def photo_key(source: Any, face: int | None, work_side: int) -> str | None:
                 digest.update(block)
     else:
         return None
-    digest.update(repr((face, work_side)).encode())
     return digest.hexdigest()
+
+
+def photo_key(digest: str | None, face: int | None, work_side: int) -> str | None:
+    """The photo cache's key: the photo's content, the face asked for and the working size."""
+    return None if digest is None else f"{digest}:{face}:{work_side}"
 
 
 class PhotoCache:
@@ -69,11 +74,14 @@ class PhotoCache:
     def put(self, key: str | None, prepared: Any, notices: list[Notice]) -> None:
         if key is None or self.budget <= 0:
             return
+        kept = prepared.source
         arrays = [a for a in (prepared.subject.image, prepared.subject.landmarks, prepared.subject.alpha,
-                              prepared.source) if a is not None]
+                              kept and kept.pixels) if a is not None]
         for array in arrays:
             array.setflags(write=False)
-        entry = CachedPhoto(prepared, tuple(notices), sum(a.nbytes for a in arrays))
+        # The kept source's PNG is encoded later and held too: its raw size is an upper bound for it.
+        size = sum(a.nbytes for a in arrays) + (kept.pixels.nbytes if kept is not None else 0)
+        entry = CachedPhoto(prepared, tuple(notices), size)
         if entry.size > self.budget:
             return
         with self._lock:

@@ -12,21 +12,24 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from emojigen.background import Background
 from emojigen.config import Settings
 from emojigen.diffusion import build_prompt
 from emojigen.diffusion.prompts import Prompt
 from emojigen.diffusion.status import describe_backend
 from emojigen.errors import EmojigenError, ImageRefused, NoFace, ReferenceHasNoFace, TextRefused
-from emojigen.export import encode_gif, encode_png, encode_webp, export_animated, export_static
+from emojigen.export import Exported, encode_gif, encode_png_quick, encode_webp, export_animated, export_static
 from emojigen.expression.actions import AUs, Tweaks
 from emojigen.expression.animate import intensity_curve
 from emojigen.expression.lexicon import ExpressionSpec, Lexicon, default_lexicon
+from emojigen.expression.lip_colours import prime_colour_tables
 from emojigen.expression.reading import read_aus
 from emojigen.expression.render import render_expression
 from emojigen.face import FaceDetector
@@ -35,24 +38,27 @@ from emojigen.face.quality import face_quality_warnings
 from emojigen.history import History
 from emojigen.image_input import ImageSource, load_image
 from emojigen.notices import Notice, unique
-from emojigen.pack import Pack, pack_files, plan_members
-from emojigen.photo_cache import PhotoCache, photo_key
+from emojigen.pack import Member, Pack, pack_files, plan_members
+from emojigen.photo_cache import PhotoCache, content_digest, photo_key
 from emojigen.plan import ANIMATION_FRAME_MS, ANIMATION_FRAMES, Look, Plan, make_plan
 from emojigen.progress import ProgressCallback, Span, Tracker
-from emojigen.records import request_fields, result_record, source_file
-from emojigen.results import Sticker, faces_summary
+from emojigen.records import KeptSource, request_fields, result_record
+from emojigen.result_cache import CachedResult, CacheKeys, ResultCache, lora_fingerprint, request_keys
+from emojigen.results import Sticker, faces_summary, timings_ms
 from emojigen.spec import Request
 from emojigen.sticker import caption as captions
+from emojigen.sticker.cutout import METHODS as CUTOUT_METHODS
 from emojigen.sticker.emoji import find_emoji_font
-from emojigen.sticker.fonts import find_cjk_font
+from emojigen.sticker.fonts import fallback_fonts, find_cjk_font
 from emojigen.sticker.framing import Framing
+from emojigen.sticker.segmentation import load as load_segmentation
 from emojigen.sticker.subject import Subject, prepare_subject
 from emojigen.sticker.templates import Template, load_templates
 from emojigen.store import OutputStore
 from emojigen.style import CLASSIC_STYLES, apply_style
 
 log = logging.getLogger(__name__)
-QUICK_PNG = 3  # zlib level for the downloadable sticker: 24 ms less than 6 for 8% more bytes (measured)
+PACK_WORKERS = 2  # a pack's stickers drawn at once: 16 WeChat stickers 0.42 -> 0.35-0.39 s on 2 cores
 
 StickerRequest = Request  # the name earlier code and clients use
 
@@ -62,7 +68,7 @@ class Prepared:
     """Everything about the source that does not depend on the expression."""
     subject: Subject
     detection: Detection | None  # None for a drawn character
-    source: np.ndarray | None = None  # the photo as loaded (kept with the result so it can be made again)
+    source: KeptSource | None = None  # the photo as loaded (kept with each result so it can be made again)
     cached: bool = False  # taken from the photo cache (the same photo was prepared before)
 
     @property
@@ -85,6 +91,8 @@ class Pipeline:
         )
 
         self.settings = settings or Settings.from_env()
+        if self.settings.cutout not in CUTOUT_METHODS:
+            raise ValueError(f"EMOJIGEN_CUTOUT={self.settings.cutout!r}: one of {', '.join(CUTOUT_METHODS)}")
         self.lexicon = lexicon or default_lexicon()
         self.detector = detector or FaceDetector()
         self.store = store or make_store(self.settings)
@@ -93,6 +101,12 @@ class Pipeline:
         self._moderator = moderator  # built on first use (reading and indexing the word lists takes 0.2 s)
         self.image_moderator = image_moderator if image_moderator is not None else make_image_moderator(self.settings)
         self.photo_cache = PhotoCache(self.settings.photo_cache_mb)
+        self.result_cache = ResultCache(self.settings.result_cache_mb, self.settings.retention_hours)
+        self.background = Background()  # what a result needs written but its requester need not wait for
+
+    def settle(self) -> None:
+        """Wait until every result made so far is completely written (its kept source photo included)."""
+        self.background.settle()
 
     @property
     def moderator(self) -> Any:
@@ -119,6 +133,12 @@ class Pipeline:
         """Load the face models, find the caption font and (if configured) load the diffusion model ahead
         of the first request. A model that cannot load is reported by backend_status, not raised here."""
         self.detector.load()
+        prime_colour_tables()
+        if self.settings.cutout == "learned":
+            try:
+                load_segmentation()
+            except EmojigenError as exc:  # every photo would fail: say why now
+                log.error("the learned cut-out is unavailable: %s", exc.en)
         find_cjk_font(self.settings.font_path)
         _ = self.moderator  # the word lists, indexed
         if diffusion and self.diffusion is not None:
@@ -159,12 +179,11 @@ class Pipeline:
         notices = list(plan.notices)
         with root.stage("parse", 0.0, 0.02):  # before the photo is read: a wrong count costs nothing
             members = plan_members(self.lexicon, plan.request, plan.platform, plan.seed)
-            members = [m.with_caption(self.drawable_caption(m.caption, notices)) for m in members]
+            members = [m.with_caption(self.drawable_caption(m.caption, notices, plan.look.font)) for m in members]
         prepared = self.prepare(plan, root.child(0.02, 0.17), notices)
         limits = plan.platform.limits(plan.animated)
-        exported, previews = [], []
-        for i, (member, span) in enumerate(zip(members, root.child(0.17, 0.92).split(len(members), "sticker"),
-                                               strict=True), start=1):
+
+        def member_sticker(member: Member, span: Span) -> tuple[Exported, np.ndarray, list[Notice]]:
             member_notices: list[Notice] = []
             frames, peak, _ = self._draw(plan, prepared, member.expression, member.intensity, member.caption,
                                          span.child(0.0, 0.8), member_notices)
@@ -174,17 +193,26 @@ class Pipeline:
                     result = export_animated(frames, ANIMATION_FRAME_MS, limits)
                 else:
                     result = export_static(frames[peak], limits)
+            return result, frames[peak], member_notices
+
+        # The members share the prepared photo and nothing else: two are drawn at a time.
+        spans = root.child(0.17, 0.92).split(len(members), "sticker")
+        with ThreadPoolExecutor(max_workers=PACK_WORKERS, thread_name_prefix="emojigen-pack") as pool:
+            made = list(pool.map(member_sticker, members, spans))
+        exported, previews = [], []
+        for i, (result, preview, member_notices) in enumerate(made, start=1):
             notices.extend(member_notices)
             notices.extend(note.numbered(i) for note in result.notes)
             exported.append(result)
-            previews.append(frames[peak])
+            previews.append(preview)
         with root.stage("export", 0.92, 0.95):
             archive = pack_files(plan.platform, plan.request, members, exported, previews)
-        files = {f"pack-{plan.platform.name}.zip": archive, "preview.png": encode_png(previews[0])}
+        files = {f"pack-{plan.platform.name}.zip": archive, "preview.png": encode_png_quick(previews[0])}
         details = {"stickers": [m.describe() for m in members], "faces_found": prepared.faces_found}
-        result_id, paths = self._keep(plan, prepared, files, tracker, root.child(0.95, 1.0), notices,
-                                      expression=f"{len(members)} × {plan.platform.name}", caption="",
-                                      preview="preview.png", diffusion=_diffusion_summary(plan.look), details=details)
+        result_id, paths, _ = self._keep(plan, prepared, files, tracker, root.child(0.95, 1.0), notices,
+                                         expression=f"{len(members)} × {plan.platform.name}", caption="",
+                                         preview="preview.png", diffusion=_diffusion_summary(plan.look),
+                                         details=details)
         return Pack(result_id, paths[f"pack-{plan.platform.name}.zip"], plan.platform.name, members,
                     dict(tracker.timings), unique(notices), previews)
 
@@ -212,14 +240,15 @@ class Pipeline:
                 log.warning("refused a %s request: its %s (%s)", plan.kind, field_name, verdict.category)
                 raise TextRefused()
 
-    def prepare(self, plan: Plan, span: Span, notices: list[Notice]) -> Prepared:
-        """Load and detect (or take the character's own face), crop and cut out: once per photo."""
+    def prepare(self, plan: Plan, span: Span, notices: list[Notice], digest: str | None = None) -> Prepared:
+        """Load and detect (or take the character's own face), crop and cut out: once per photo.
+        `digest`: the photo's content hash when the caller has it already."""
         own = plan.framing.own_subject()
         if own is not None:
             with span.stage("load"):
                 return Prepared(own, None)
-        key = photo_key(plan.request.image, plan.request.face, plan.work_side)
         with span.stage("load", 0.0, 0.3):
+            key = photo_key(digest or content_digest(plan.request.image), plan.request.face, plan.work_side)
             cached = self.photo_cache.get(key)
             if cached is not None:  # the same photo again: its faces, crop and cut-out are ready
                 _add_photo_notices(notices, cached.notices)
@@ -230,8 +259,8 @@ class Pipeline:
             found = face_quality_warnings(detection.face.landmarks)
             if detection.count > 1:
                 found.insert(0, _faces_notice(detection))
-            subject = prepare_subject(rgb, detection.face.landmarks, plan.work_side)
-        prepared = Prepared(subject, detection, rgb)
+            subject = prepare_subject(rgb, detection.face.landmarks, plan.work_side, self.settings.cutout)
+        prepared = Prepared(subject, detection, KeptSource(rgb))
         self.photo_cache.put(key, prepared, found)
         _add_photo_notices(notices, found)
         return prepared
@@ -278,12 +307,13 @@ class Pipeline:
             lang = "zh" if any(ord(ch) >= 0x2E80 for ch in text) or not text else "en"
             pool = plan.framing.caption_pool(text, self.lexicon.captions.get(spec.name, {}))
             requested = captions.choose_caption(pool, lang, plan.seed)
-        return self.drawable_caption(requested, notices)
+        return self.drawable_caption(requested, notices, plan.look.font)
 
-    def drawable_caption(self, text: str, notices: list[Notice]) -> str:
-        """The caption without what no font here can draw; a notice names what was left out."""
-        cleaned, dropped = captions.strip_unsupported(text, find_cjk_font(self.settings.font_path) is not None,
-                                                      find_emoji_font() is not None)
+    def drawable_caption(self, text: str, notices: list[Notice], font: tuple[str, int] | None) -> str:
+        """The caption without what no font here can draw (`font`, the caption's, and its fallbacks); a
+        notice names what was left out."""
+        fonts = fallback_fonts(font) if font is not None else ()
+        cleaned, dropped = captions.strip_unsupported(text, fonts, find_emoji_font() is not None)
         if dropped:
             shown = "".join(dropped)
             notice = Notice("caption_font", f"配字中的 {shown!r} 无法显示（系统缺少字体），已省略。",
@@ -321,8 +351,25 @@ class Pipeline:
         tracker = Tracker(progress)
         root = tracker.root()
         plan = self.plan(request, kind, frames)
+        keys, digest = None, None
+        if self.result_cache.enabled:
+            with root.stage("cache", 0.0, 0.01):
+                digest = content_digest(plan.request.image) if plan.request.image is not None else None
+                keys = self._result_keys(plan, digest)
+                entry = self.result_cache.find(keys, plan.request.session)
+            if entry is not None:
+                served = self._serve_stored(plan, entry, tracker, root.child(0.01, 1.0))
+                if served is not None:
+                    return served
+        sticker, record = self._make_sticker(plan, tracker, root, digest, "miss" if keys is not None else None)
+        if keys is not None:
+            self.result_cache.keep(keys, plan.request.session, sticker.id, sticker, record)
+        return sticker
+
+    def _make_sticker(self, plan: Plan, tracker: Tracker, root: Span, digest: str | None,
+                      result_cache: str | None) -> tuple[Sticker, dict[str, Any]]:
         notices = list(plan.notices)
-        prepared = self.prepare(plan, root.child(0.0, 0.3), notices)
+        prepared = self.prepare(plan, root.child(0.01, 0.3), notices, digest)
         with root.stage("parse", 0.3, 0.33):
             spec = self.parse(plan.request.text, plan.request.intensity, notices)
             caption = self.caption_for(plan, spec, notices)
@@ -336,7 +383,7 @@ class Pipeline:
                                           root.child(0.35, 0.85), notices, aus)
         self.check_picture(images[peak], "result")  # before anything is written
         with root.stage("export", 0.85, 0.92):
-            files = {"sticker.png": encode_png(images[peak], level=QUICK_PNG)}
+            files = {"sticker.png": encode_png_quick(images[peak])}
             if plan.animated:
                 durations = [ANIMATION_FRAME_MS] * len(images)
                 files["animation.webp"] = encode_webp(images, durations, quality=80)
@@ -361,15 +408,16 @@ class Pipeline:
                    "faces": faces_summary(detection.boxes if detection else ()),
                    "face": detection.index if detection else None,
                    "reference": {"aus": copied} if copied is not None else None,
-                   "photo_cache": _cache_word(prepared)}
-        result_id, paths = self._keep(plan, prepared, files, tracker, root.child(0.92, 1.0), notices,
-                                      expression=spec.name, caption=caption, preview="sticker.png",
-                                      diffusion=diffusion, details=details)
-        return Sticker(result_id, images[peak], paths["sticker.png"], spec, caption, plan.seed, prepared.faces_found,
-                       _backend(plan.look), dict(tracker.timings), unique(notices), paths,
-                       paths.get(platform_name) if platform_name else None,
-                       detection.boxes if detection else (), detection.index if detection else None, copied,
-                       _cache_word(prepared))
+                   "photo_cache": _cache_word(prepared), "result_cache": result_cache}
+        result_id, paths, record = self._keep(plan, prepared, files, tracker, root.child(0.92, 1.0), notices,
+                                              expression=spec.name, caption=caption, preview="sticker.png",
+                                              diffusion=diffusion, details=details)
+        sticker = Sticker(result_id, images[peak], paths["sticker.png"], spec, caption, plan.seed,
+                          prepared.faces_found, _backend(plan.look), dict(tracker.timings), unique(notices), paths,
+                          paths.get(platform_name) if platform_name else None,
+                          detection.boxes if detection else (), detection.index if detection else None, copied,
+                          _cache_word(prepared), result_cache)
+        return sticker, record
 
     def _draw(self, plan: Plan, prepared: Prepared, expression: str, intensity: float, caption: str, span: Span,
               notices: list[Notice], aus: AUs | None = None) -> tuple[list[np.ndarray], int, Prompt | None]:
@@ -391,17 +439,20 @@ class Pipeline:
 
     def _keep(self, plan: Plan, prepared: Prepared, files: dict[str, bytes], tracker: Tracker, span: Span,
               notices: list[Notice], *, expression: str, caption: str, preview: str, diffusion: dict | None,
-              details: dict[str, Any]) -> tuple[str, dict[str, Path]]:
+              details: dict[str, Any]) -> tuple[str, dict[str, Path], dict[str, Any]]:
         """What every result ends with: the files with the kept source photo, the history entry, and
-        result.json (written last, so a record always describes files that exist)."""
+        result.json (written last, so a record always describes files that exist). Returns the result's
+        id, its files' paths and its record."""
         span.report("store", 0.0)
         started = time.perf_counter()
         result_id = self.store.new_id()
-        source = source_file(plan.request.image, prepared.source)
+        source = prepared.source
         paths = self.store.write_files(result_id, files)
-        if source is not None:  # kept apart: the uploaded photo is never served
-            self.store.write_private(result_id, *source)
-        request = {**request_fields(plan.request, source and source[0]), "seed": plan.seed, "style": plan.look.style}
+        if source is not None:  # kept apart, never served; encoded and written after the answer
+            self.background.submit(f"keep the source of {result_id}",
+                                   lambda: self.store.write_private(result_id, source.name, source.png()))
+        request = {**request_fields(plan.request, source and source.name), "seed": plan.seed,
+                   "style": plan.look.style}
         self.remember(result_id, plan.kind, request, expression, caption, paths[preview], _backend(plan.look),
                       notices)
         # result.json records the store stage up to its own writing, and the total up to then.
@@ -414,8 +465,54 @@ class Pipeline:
         tracker.add_time("store", time.perf_counter() - started)
         tracker.timings["total"] = tracker.total()
         tracker.done()
-        log.info("%s %s: %s, %.0f ms", plan.kind, result_id, expression, tracker.timings["total"] * 1000)
-        return result_id, paths
+        log.info("%s %s: %s, %.0f ms (photo cache %s, result cache %s)", plan.kind, result_id, expression,
+                 tracker.timings["total"] * 1000, details.get("photo_cache"), details.get("result_cache"))
+        return result_id, paths, record
+
+    def _result_keys(self, plan: Plan, digest: str | None) -> CacheKeys:
+        reference = plan.request.reference
+        model = None
+        if plan.look.diffusion is not None:  # a retrained adapter, or another model, is another result
+            model = (self.settings.sd_model, lora_fingerprint(self.settings.lora_dir))
+        return request_keys(plan.kind, plan.request, plan.seed, digest,
+                            content_digest(reference) if reference is not None else None, model)
+
+    def _serve_stored(self, plan: Plan, entry: CachedResult, tracker: Tracker, span: Span) -> Sticker | None:
+        """An identical request's result, as a new result of this request's own (new id, history row and
+        result.json; the files hard-linked). None when its files are gone (the entry is then forgotten)."""
+        stored = entry.sticker
+        with span.stage("cache"):
+            result_id = self.store.new_id()
+            try:
+                paths = self.store.link_files(entry.result_id, result_id, list(stored.files))
+            except FileNotFoundError:
+                self.result_cache.forget(entry)
+                self.store.remove(result_id)
+                return None
+            source = entry.record["request"].get("source")
+            if source is not None:  # after the stored result's own source is written (the work is in order)
+                before = entry.result_id
+                self.background.submit(f"keep the source of {result_id}",
+                                       lambda: self.store.link_private(before, result_id, source))
+            request = {**request_fields(plan.request, source), "seed": stored.seed, "style": plan.look.style}
+            notices = list(stored.warnings)
+            preview = paths["sticker.png"]
+            self.remember(result_id, plan.kind, request, stored.expression.name, stored.caption, preview,
+                          stored.backend, notices)
+        timings = {**tracker.timings, "total": tracker.total()}
+        record = {**entry.record, "request": request, "photo_cache": None, "result_cache": "hit",
+                  "timings_ms": timings_ms(timings),
+                  "warnings": [n.as_dict() for n in unique(notices)]}
+        self.store.write_record(result_id, dict.fromkeys(stored.files, b""), record)
+        self.result_cache.moved(entry, result_id)
+        tracker.timings["total"] = tracker.total()
+        tracker.done()
+        log.info("%s %s: %s, %.1f ms (result cache hit)", plan.kind, result_id, stored.expression.name,
+                 tracker.timings["total"] * 1000)
+        platform = stored.platform_file.name if stored.platform_file is not None else None
+        return replace(stored, id=result_id, png_path=preview, timings=dict(tracker.timings),
+                       warnings=unique(notices), files=paths, platform_file=paths.get(platform) if platform else None,
+                       photo_cache=None, result_cache="hit")
 
     def remember(self, result_id: str, kind: str, request: dict[str, Any], expression: str, caption: str,
                  preview: Path, backend: str, notices: list[Notice]) -> None:

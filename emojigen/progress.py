@@ -8,6 +8,7 @@ member can never land before one that came earlier. Stage times add up across me
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,15 +26,18 @@ class Tracker:
         self.timings: dict[str, float] = {}
         self.last = 0.0
         self.started = time.perf_counter()
+        self._lock = threading.Lock()  # a pack draws its members on two threads
 
     def report(self, label: str, fraction: float) -> None:
-        fraction = min(1.0, max(self.last, fraction))  # forward only, whatever a span computes
-        self.last = fraction
-        if self.callback is not None:
-            self.callback(label, fraction)
+        with self._lock:
+            fraction = min(1.0, max(self.last, fraction))  # forward only, whatever a span computes
+            self.last = fraction
+            if self.callback is not None:
+                self.callback(label, fraction)
 
     def add_time(self, stage: str, seconds: float) -> None:
-        self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+        with self._lock:
+            self.timings[stage] = self.timings.get(stage, 0.0) + seconds
 
     def total(self) -> float:
         """Seconds since the request started: every stage and all bookkeeping between them."""

@@ -31,7 +31,9 @@ class Sticker:
     faces: tuple[Box, ...] = ()  # every face found, left to right
     face: int | None = None  # which of them was used
     reference_aus: dict[str, float] | None = None  # the action units read from a reference photo
-    photo_cache: str | None = None  # "hit": the photo's faces and cut-out were ready; "miss": made now
+    # "hit": the photo's faces and cut-out were ready; "miss": made now; None: no photo, or a result-cache hit
+    photo_cache: str | None = None
+    result_cache: str | None = None  # "hit": an identical request's result; "miss": drawn now; None: cache off
 
     def summary(self) -> dict[str, Any]:
         """What the UI and API show next to the sticker."""
@@ -44,6 +46,7 @@ class Sticker:
             "blend": [{"name": name, "intensity": k} for name, k in self.expression.blend],
             "reference": {"aus": self.reference_aus} if self.reference_aus is not None else None,
             "photo_cache": self.photo_cache,
+            "result_cache": self.result_cache,
             "caption": self.caption,
             "seed": self.seed,
             "faces_found": self.faces_found,

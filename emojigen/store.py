@@ -8,6 +8,7 @@ name and renamed, so a crash never leaves half a file that could be served or li
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -53,6 +54,14 @@ class OutputStore:
     def write_private(self, sticker_id: str, name: str, data: bytes) -> Path:
         return _write_atomically(self.private_root / sticker_id / name, data)
 
+    def link_files(self, from_id: str, to_id: str, names: list[str]) -> dict[str, Path]:
+        """Another result with the same files: hard links (no copy) where the file system allows.
+        Raises FileNotFoundError when the stored result is gone."""
+        return {name: _link(self.root / from_id / name, self.root / to_id / name) for name in names}
+
+    def link_private(self, from_id: str, to_id: str, name: str) -> Path:
+        return _link(self.private_root / from_id / name, self.private_root / to_id / name)
+
     def remove(self, sticker_id: str) -> None:
         """A result's files, public and private (retention)."""
         for folder in (self.root / sticker_id, self.private_root / sticker_id):
@@ -73,6 +82,19 @@ def _write_atomically(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(data)
+    tmp.replace(path)
+    return path.resolve()
+
+
+def _link(source: Path, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        os.link(source, tmp)
+    except OSError:
+        if not source.is_file():
+            raise FileNotFoundError(source) from None
+        shutil.copyfile(source, tmp)  # a file system without hard links
     tmp.replace(path)
     return path.resolve()
 

@@ -99,9 +99,10 @@ def detector() -> FaceDetector:
 
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory, detector) -> Pipeline:
-    # No photo cache: the tests reuse a few photos, and each checks the stages a request goes through.
-    # (The cache has its own tests; the served app keeps it on.)
-    return Pipeline(Settings(outputs_dir=tmp_path_factory.mktemp("outputs"), photo_cache_mb=0), detector=detector)
+    # No photo or result cache: the tests reuse a few photos and requests, and each checks the stages a
+    # request goes through. (The caches have their own tests; the served app keeps them on.)
+    return Pipeline(Settings(outputs_dir=tmp_path_factory.mktemp("outputs"), photo_cache_mb=0, result_cache_mb=0),
+                    detector=detector)
 
 
 def _free_port() -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emojigen.errors import EmojigenError
-from emojigen.export.formats import encode_apng, encode_gif, encode_png, encode_webm, encode_webp
+from emojigen.export.formats import encode_apng, encode_gif, encode_png, encode_png_quick, encode_webm, encode_webp
 from emojigen.export.platforms import Limits
 from emojigen.notices import Notice
 from emojigen.sticker.compose import fit_into
@@ -94,8 +94,9 @@ def _static_encoders(fmt: str) -> list[tuple[Encoder, str]]:
     if fmt == "webp":
         return [(lambda f, _ms, q=q: encode_webp(f, quality=q), f"quality {q}") for q in WEBP_QUALITY_STEPS]
     if fmt in ("png", "apng"):
-        return [(lambda f, _ms, c=c: encode_png(f[0], colours=c), f"{c} colours" if c else "")
-                for c in PALETTE_STEPS]
+        # Full colour first, encoded the quick way (a platform's limit is far above a sticker's size).
+        return [(lambda f, _ms, c=c: encode_png(f[0], colours=c) if c else encode_png_quick(f[0]),
+                 f"{c} colours" if c else "") for c in PALETTE_STEPS]
     raise ValueError(f"not a static format: {fmt}")
 
 

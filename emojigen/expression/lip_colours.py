@@ -30,6 +30,13 @@ _RGB_TO_XYZ = np.array([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.0
                                                                                 np.float32)
 
 
+def prime_colour_tables() -> None:
+    """OpenCV builds its 8-bit CIELAB tables on first use (80 ms on a 2-core CPU): a server builds them at
+    start, not during someone's first sticker."""
+    pixel = np.zeros((1, 1, 3), np.uint8)
+    cv2.cvtColor(cv2.cvtColor(pixel, cv2.COLOR_RGB2LAB), cv2.COLOR_LAB2RGB)
+
+
 def to_lab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB (L 0..100, a and b about 0) of RGB pixels of any shape (..., 3), in that shape: through
     OpenCV's 8-bit tables for many pixels, in numpy for a few (OpenCV's fixed cost per call is larger

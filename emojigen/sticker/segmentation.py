@@ -57,6 +57,11 @@ def load_net(path: Path | None = None) -> _Net:
 _once = LoadOnce(load_net)
 
 
+def load() -> None:
+    """Load the net now (a server's warm-up), not on the first photo."""
+    _once.get()
+
+
 def person_probability(rgb: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
     """float32 (H, W) in [0, 1]: how likely each pixel of `rgb` is part of a person, at the image's size or
     at `size` (width, height): a caller that refines it at a lower resolution asks for that directly."""

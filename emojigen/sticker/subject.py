@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from emojigen.sticker.compose import crop_head
-from emojigen.sticker.cutout import matte
+from emojigen.sticker.cutout import DEFAULT_METHOD, matte
 
 MAX_ENLARGE = 3.0  # a small face is drawn up to this many times larger (see head_at_working_size)
 
@@ -22,11 +22,11 @@ class Subject:
     alpha: np.ndarray  # (H, W) uint8 matte of the person in the crop
 
 
-def prepare_subject(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> Subject:
-    """Crop the head and shoulders at the working size and cut the person out. Expressions are drawn at
-    this size, so smaller stickers cost less."""
+def prepare_subject(rgb: np.ndarray, landmarks: np.ndarray, work_side: int, cutout: str = DEFAULT_METHOD) -> Subject:
+    """Crop the head and shoulders at the working size and cut the person out (`cutout`: one of
+    cutout.METHODS). Expressions are drawn at this size, so smaller stickers cost less."""
     image, points = head_at_working_size(rgb, landmarks, work_side)
-    return Subject(image, points, matte(image, points))
+    return Subject(image, points, matte(image, points, cutout))
 
 
 def head_at_working_size(rgb: np.ndarray, landmarks: np.ndarray, work_side: int) -> tuple[np.ndarray, np.ndarray]:

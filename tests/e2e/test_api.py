@@ -21,15 +21,18 @@ def test_generate_returns_a_transparent_png(client, photos):
     assert np.asarray(image)[0, 0, 3] == 0
     assert details["expression"] == "sad" and details["caption"] == ""
     # A photo the server has prepared before (another test sent it) skips detection: the photo cache.
+    # "cache": looking for an identical earlier request (no seed was given: none is served again).
     detected = {"detect"} if details["photo_cache"] == "miss" else set()
-    assert set(details["timings_ms"]) == {"load", *detected, "parse", "warp", "style", "finish", "export", "store",
-                                          "total"}
+    assert details["result_cache"] == "miss"
+    assert set(details["timings_ms"]) == {"cache", "load", *detected, "parse", "warp", "style", "finish", "export",
+                                          "store", "total"}
 
 
 def test_caption_left_out_means_automatic_and_seed_is_reproducible(client, photos):
     a = client.predict(image=handle_file(str(photos["face"])), text="surprised", seed=3, api_name="/generate")
     b = client.predict(image=handle_file(str(photos["face"])), text="surprised", seed=3, api_name="/generate")
     assert a[1]["caption"] and a[1]["caption"] == b[1]["caption"]
+    assert (a[1]["result_cache"], b[1]["result_cache"]) == ("miss", "hit") and a[1]["id"] != b[1]["id"]
     assert np.array_equal(np.asarray(Image.open(a[0])), np.asarray(Image.open(b[0])))
 
 

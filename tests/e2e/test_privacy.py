@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,6 +29,15 @@ def _fetch(url: str, path: str) -> httpx.Response:
     return httpx.get(url + "gradio_api/file=" + urllib.parse.quote(path, safe="/"), timeout=30)
 
 
+def _appears(path: Path, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while not path.is_file():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_a_stranger_gets_no_private_file(server, photos):
     url, outputs = server
     client = Client(url, verbose=False)
@@ -40,7 +50,7 @@ def test_a_stranger_gets_no_private_file(server, photos):
     assert _fetch(url, str(sticker)).status_code == 200  # the result itself is served (its id is the key)
     secret = [outputs.resolve() / "history.sqlite", outputs.resolve() / "private" / result_id / "source.png",
               outputs.resolve() / "private"]
-    assert secret[0].is_file() and secret[1].is_file()
+    assert secret[0].is_file() and _appears(secret[1])  # the source is written just after the answer
     for path in secret:
         assert _fetch(url, str(path)).status_code in (403, 404), path
     # Path traversal: out of the outputs folder by "..", encoded dots, and absolute paths.

@@ -112,14 +112,15 @@ def test_every_result_is_saved_with_what_it_needs_to_be_made_again(tmp_path, ast
                         detector=detector)
     sticker = pipeline.run(StickerRequest(image=astronaut, text="开心", style="cartoon", seed=5, shadow=True,
                                           session="abc"))
+    pipeline.settle()  # the source photo is written after the answer
     folder = sticker.png_path.parent
     record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     assert record["kind"] == "sticker" and record["request"]["source"] == "source.png"  # an array: kept losslessly
     kept = pipeline.store.private_root / sticker.id / "source.png"  # apart from what is served
     assert kept.is_file() and not (folder / "source.png").exists() and record["request"]["shadow"] is True
     assert record["request"]["seed"] == 5 and record["request"]["style"] == "cartoon"
-    assert set(record["timings_ms"]) == {"load", "detect", "parse", "warp", "style", "finish", "export", "store",
-                                         "total"}
+    assert set(record["timings_ms"]) == {"cache", "load", "detect", "parse", "warp", "style", "finish", "export",
+                                         "store", "total"}
     assert record["expression"]["name"] == "happy" and "dlib" in record["versions"]
     # Made again from the record alone: the same picture.
     again = pipeline.run(StickerRequest(image=kept, **{
@@ -130,7 +131,8 @@ def test_every_result_is_saved_with_what_it_needs_to_be_made_again(tmp_path, ast
 
 
 def test_another_feeling_on_the_same_photo_reuses_its_faces_and_cut_out(tmp_path, detector, photos):
-    pipeline = Pipeline(Settings(outputs_dir=tmp_path / "out"), detector=detector)
+    # No result cache: the identical second request is to be drawn again, from the cached photo.
+    pipeline = Pipeline(Settings(outputs_dir=tmp_path / "out", result_cache_mb=0), detector=detector)
     first = pipeline.run(StickerRequest(image=photos["face"], text="开心", seed=4))
     # Another upload of the same picture (Gradio gives it a new path): the same content, the same key.
     again = tmp_path / "again.jpg"
@@ -142,6 +144,7 @@ def test_another_feeling_on_the_same_photo_reuses_its_faces_and_cut_out(tmp_path
     assert np.array_equal(first.image, second.image)  # the same picture as without the cache
     record = json.loads((other.png_path.parent / "result.json").read_text(encoding="utf-8"))
     assert record["photo_cache"] == "hit" and other.expression.name == "sad"
+    pipeline.settle()
     assert (pipeline.store.private_root / other.id / "source.png").is_file()  # still kept with the result
     assert pipeline.photo_cache.describe()["photos"] == 1
     uncached = Pipeline(Settings(outputs_dir=tmp_path / "off", photo_cache_mb=0), detector=detector)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from emojigen.photo_cache import PhotoCache, photo_key
+from emojigen.photo_cache import PhotoCache, content_digest, photo_key
 
 
 def _prepared(mb: float) -> SimpleNamespace:
@@ -23,9 +23,11 @@ def test_the_key_is_the_content_and_the_face(tmp_path):
     a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
     a.write_bytes(b"same photo")
     b.write_bytes(b"same photo")
-    assert photo_key(a, None, 512) == photo_key(b, None, 512) == photo_key(b"same photo", None, 512)
-    assert photo_key(a, 1, 512) != photo_key(a, None, 512) != photo_key(a, None, 256)
-    assert photo_key(tmp_path / "missing.jpg", None, 512) is None
+    assert content_digest(a) == content_digest(b) == content_digest(b"same photo")
+    assert content_digest(b"another photo") != content_digest(a)
+    digest = content_digest(a)
+    assert photo_key(digest, 1, 512) != photo_key(digest, None, 512) != photo_key(digest, None, 256)
+    assert content_digest(tmp_path / "missing.jpg") is None and photo_key(None, None, 512) is None
 
 
 def test_bounded_by_memory_least_recently_used_out():

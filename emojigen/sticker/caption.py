@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
 from emojigen.sticker.emoji import is_emoji, render_emoji, split_runs
-from emojigen.sticker.fonts import FontFile, fallback_fonts, load_font, split_by_font
+from emojigen.sticker.fonts import FontFile, covers, fallback_fonts, load_font, split_by_font
 
 Run = tuple[bool, str, FontFile | None]  # (an emoji run?, its text, the font that draws it; None for emoji)
 
 MAX_CHARS = 40
 
 
-def strip_unsupported(text: str, has_cjk_font: bool, has_emoji_font: bool = False) -> tuple[str, list[str]]:
-    """Drop characters that would render as boxes: emoji when no colour emoji font exists, control
-    characters, and Chinese when no CJK font exists. Returns the text and what was removed."""
+def strip_unsupported(text: str, fonts: Sequence[tuple[str, int]],
+                      has_emoji_font: bool = False) -> tuple[str, list[str]]:
+    """Drop characters that would render as boxes: control characters, emoji when no colour emoji font
+    exists, and any other character that none of `fonts` (the caption font and its fallbacks) has a glyph
+    for (with no font at all: Chinese). Returns the text and what was removed."""
     kept, dropped = [], []
     for ch in text:
-        cat = unicodedata.category(ch)
+        category = unicodedata.category(ch)
         emoji = is_emoji(ch)
-        is_cjk = ord(ch) >= 0x2E80 and not emoji
-        if (cat.startswith("C") and ch != "\u200d") or (emoji and not has_emoji_font) or (is_cjk and not has_cjk_font):
-            dropped.append(ch)
+        if emoji or ch.isspace() or ch == "\u200d" or category in ("Mn", "Me"):  # marks join the character before
+            drawable = has_emoji_font or not emoji
+        elif category.startswith("C"):
+            drawable = False
+        elif fonts:
+            drawable = any(covers(font, ch) for font in fonts)
         else:
-            kept.append(ch)
+            drawable = ord(ch) < 0x2E80
+        (kept if drawable else dropped).append(ch)
     return " ".join("".join(kept).split())[:MAX_CHARS], dropped
 
 
@@ -61,7 +68,7 @@ def render_caption(canvas: np.ndarray, text: str, font_file: tuple[str, int], po
         font = load_font(font_file[0], font_file[1], size)
         stroke_width = max(2, size // 8)
         widths, (top, bottom) = _measure(draw, runs, font, stroke_width)
-        if (sum(widths) <= x1 - x0 and bottom - top <= y1 - y0) or size <= 12:
+        if (sum(widths) + 2 * stroke_width <= x1 - x0 and bottom - top <= y1 - y0) or size <= 12:
             break
         size = int(size * 0.9)
     if align == "top":
@@ -70,16 +77,14 @@ def render_caption(canvas: np.ndarray, text: str, font_file: tuple[str, int], po
         y = y1 - bottom
     else:
         y = (y0 + y1 - (bottom - top)) / 2 - top
-    x = (x0 + x1 - sum(widths)) / 2
+    x = (x0 + x1 - sum(widths)) / 2  # the pen: runs follow each other by their advance widths
     for (emoji, run, run_font), width in zip(runs, widths, strict=True):
         if emoji:
             _paste_emoji(image, render_emoji(run, round(size * 0.95), emoji_font), x + stroke_width,
                          y + (top + bottom) / 2, stroke_width, stroke)
         else:
-            face = load_font(run_font.path, run_font.index, size)
-            left = draw.textbbox((0, 0), run, font=face, stroke_width=stroke_width)[0]
-            draw.text((x - left, y), run, font=face, fill=fill + (255,), stroke_width=stroke_width,
-                      stroke_fill=stroke + (255,))
+            draw.text((x, y), run, font=load_font(run_font.path, run_font.index, size), fill=fill + (255,),
+                      stroke_width=stroke_width, stroke_fill=stroke + (255,), anchor="ls")
         x += width
     return np.asarray(image)
 
@@ -99,16 +104,18 @@ def _runs_by_font(text: str, font_file: tuple[str, int], emoji_font: str | None)
 
 
 def _measure(draw: ImageDraw.ImageDraw, runs: list[Run], font, stroke_width: int):
-    """Each run's width, and the line's top and bottom relative to the text origin."""
+    """Each run's advance width, and the line's top and bottom relative to its baseline: every run is
+    drawn on that one baseline and starts where the one before it ends, so a character from a fallback
+    font sits on the line with the rest, without a gap (the outline's width is room at the line's ends)."""
     widths = []
-    top, bottom = draw.textbbox((0, 0), "字Ag", font=font, stroke_width=stroke_width)[1::2]
+    top, bottom = draw.textbbox((0, 0), "字Ag", font=font, stroke_width=stroke_width, anchor="ls")[1::2]
     for emoji, run, run_font in runs:
         if emoji:
             widths.append(round(font.size * 1.05) + 2 * stroke_width)
         else:
             face = load_font(run_font.path, run_font.index, font.size)
-            left, run_top, right, run_bottom = draw.textbbox((0, 0), run, font=face, stroke_width=stroke_width)
-            widths.append(right - left)
+            run_top, run_bottom = draw.textbbox((0, 0), run, font=face, stroke_width=stroke_width, anchor="ls")[1::2]
+            widths.append(face.getlength(run))
             top, bottom = min(top, run_top), max(bottom, run_bottom)
     return widths, (top, bottom)
 

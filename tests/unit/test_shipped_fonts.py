@@ -192,3 +192,28 @@ def test_a_missing_system_font_falls_back_with_a_notice(no_system_font):
     notices = []
     assert caption_font("system", "", notices) == fonts.shipped_font("heavy")
     assert [n.code for n in notices] == ["caption_font_missing"]
+
+
+def test_a_sticker_on_a_machine_with_no_fonts_at_all_still_has_its_chinese_caption(monkeypatch, tmp_path):
+    """The whole request, with fontconfig given an empty configuration (it finds no font) and none of the
+    usual font files: the Chinese caption is drawn with the shipped font, and nothing warns about it."""
+    from emojigen import Pipeline, Settings, StickerRequest
+
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig></fontconfig>\n')
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    monkeypatch.setattr(fonts, "KNOWN_CJK_FONTS", [])
+    for function in (fonts.system_cjk_font, fonts.find_cjk_font):
+        function.cache_clear()
+    try:
+        assert fonts.fc_match(":lang=zh-cn") is None or fonts.system_cjk_font() is None
+        pipeline = Pipeline(Settings(outputs_dir=tmp_path / "out", result_cache_mb=0))
+        with_caption = pipeline.run(StickerRequest(template="cat", text="开心", caption="开心到飞起", seed=1))
+        without = pipeline.run(StickerRequest(template="cat", text="开心", caption="", seed=1))
+    finally:
+        for function in (fonts.system_cjk_font, fonts.find_cjk_font):
+            function.cache_clear()
+    assert with_caption.caption == "开心到飞起"
+    assert not [w for w in with_caption.warnings if w.code.startswith("caption_font")]
+    changed = np.abs(with_caption.image.astype(int) - without.image.astype(int)).max(axis=2) > 60
+    assert changed.sum() > 3000  # five characters with their outline

@@ -5,7 +5,7 @@ from PIL import ImageFont
 
 from emojigen.export import encode_png
 from emojigen.sticker.caption import render_caption, strip_unsupported
-from emojigen.sticker.fonts import find_cjk_font
+from emojigen.sticker.fonts import covers, fallback_fonts, find_cjk_font, shipped_font
 from emojigen.sticker.outline import add_outline
 
 
@@ -34,11 +34,22 @@ def test_caption_is_drawn_inside_the_canvas(cjk_font):
     assert xs.min() > 0 and xs.max() < 511 and ys.min() > 256  # fitted, at the bottom
 
 
-def test_emoji_are_left_out_and_reported_without_an_emoji_font():
-    text, dropped = strip_unsupported("开心😀 yay", has_cjk_font=True)
+def test_emoji_are_left_out_and_reported_without_an_emoji_font(cjk_font):
+    fonts = fallback_fonts(cjk_font)
+    text, dropped = strip_unsupported("开心😀 yay", fonts)
     assert text == "开心 yay" and dropped == ["😀"]
-    assert strip_unsupported("开心 yay", has_cjk_font=False)[0] == "yay"
-    assert strip_unsupported("开心😀👍🏻", has_cjk_font=True, has_emoji_font=True) == ("开心😀👍🏻", [])
+    assert strip_unsupported("开心 yay", ())[0] == "yay"  # no font at all: no Chinese
+    assert strip_unsupported("开心😀👍🏻", fonts, has_emoji_font=True) == ("开心😀👍🏻", [])
+
+
+def test_a_character_no_font_has_is_left_out_not_drawn_as_a_gap():
+    heavy = shipped_font("heavy")
+    assert heavy is not None
+    # U+2F00 (a Kangxi radical) and U+10400 (Deseret) are in neither the shipped fonts nor most systems'.
+    missing = [ch for ch in "\u2f00\U00010400" if not any(covers(f, ch) for f in fallback_fonts(heavy))]
+    assert missing, "every test character has a font here"
+    text, dropped = strip_unsupported("开心" + "".join(missing) + " ok", fallback_fonts(heavy))
+    assert text == "开心 ok" and dropped == missing
 
 
 @pytest.fixture(scope="module")

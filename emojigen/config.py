@@ -14,6 +14,11 @@ class Settings:
     port: int = 7860
     outputs_dir: Path = Path("outputs")
     db_path: str = ""  # the SQLite history and ratings; empty: <outputs_dir>/history.sqlite
+    # Where results and kept uploads are stored for every replica to see: empty (the local outputs_dir)
+    # or s3://bucket/prefix (endpoint and credentials from the usual AWS_* variables).
+    storage_url: str = ""
+    # The history and ratings for several processes: empty (SQLite at db_path) or postgresql://...
+    database_url: str = ""
     sticker_size: int = 512
     # A Stable Diffusion model (local folder, .safetensors file or hub id). Empty: classic styles only.
     sd_model: str = ""
@@ -23,6 +28,9 @@ class Settings:
     sd_dtype: str = "auto"  # auto: fp16 on a GPU, fp32 on the CPU
     sd_resolution: int = 512  # the long side img2img works at (SD 1.5 was trained at 512)
     sd_compile: bool = False  # torch.compile the UNet on CUDA (slow first request, faster after)
+    # `serve` downloads a hub sd_model (and the LCM-LoRA) here in the background and then switches it on; more
+    # folders after an os.pathsep are read-only copies (baked into an image). Empty: never downloads.
+    sd_download_dir: str = ""
     concurrency: int = 2
     queue_size: int = 16
     max_upload_mb: float = 25.0  # larger uploads are refused by the web server before they are stored

@@ -13,7 +13,7 @@ from emojigen.store import OutputStore
 
 
 def make_store(settings: Settings) -> OutputStore:
-    return OutputStore(settings.outputs_dir)
+    return OutputStore.open(settings.outputs_dir, settings.storage_url)  # plus a bucket for s3://...
 
 
 def make_history(settings: Settings) -> History:

@@ -1,7 +1,8 @@
 """Retention: uploads and results are deleted once they are older than the retention period.
 
 A background sweeper runs at start-up and then every tenth of the period (never more often than every
-10 seconds). It deletes each result folder and its kept upload, marks the result expired in the
+10 seconds). It deletes each result folder and its kept upload (in the shared bucket too, when results
+are kept in object storage; `OutputStore.made` says when each was written), marks the result expired in the
 history (the row and its rating stay: ratings are how the product learns), and clears old files from
 any other folder it is given (the web server's upload and cache folder).
 """
@@ -44,7 +45,8 @@ class Sweeper:
     def sweep(self, now: float | None = None) -> Swept:
         """Delete everything older than the retention period, once."""
         cutoff = (time.time() if now is None else now) - self.seconds
-        expired = tuple(i for i in self._all_ids() if _age_mark(self.store, i) < cutoff)
+        # Results here and, with object storage, in the bucket (which every replica's sweeper sweeps).
+        expired = tuple(sorted(i for i, made in self.store.made().items() if made < cutoff))
         for result_id in expired:
             self.store.remove(result_id)
         if expired and self.history is not None:
@@ -73,19 +75,6 @@ class Sweeper:
 
     def stop(self) -> None:
         self._stop.set()
-
-    def _all_ids(self) -> list[str]:
-        """Results with public files, and any kept upload left without them."""
-        private = self.store.private_root
-        kept = [p.name for p in private.iterdir() if p.is_dir()] if private.is_dir() else []
-        return sorted(set(self.store.result_ids()) | set(kept))
-
-
-def _age_mark(store: OutputStore, result_id: str) -> float:
-    """When a result was made: its folders' modification time (they are written once)."""
-    times = [folder.stat().st_mtime for folder in (store.root / result_id, store.private_root / result_id)
-             if folder.is_dir()]
-    return max(times) if times else 0.0
 
 
 def _clear_old_files(folder: Path, cutoff: float) -> int:

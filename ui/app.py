@@ -26,6 +26,7 @@ from emojigen.retention import Sweeper
 from emojigen.spec import TWEAK_FIELDS, Request, defaults, params
 from ui.api import add_api
 from ui.controls import StickerBlocks, slider
+from ui.downloads import Downloads
 from ui.handlers import guarded, log_text, page_language, progress_callback
 from ui.history import history_items, rate_result, stats_rows
 from ui.i18n import I18N, t
@@ -357,7 +358,9 @@ def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:
     diffusion on one GPU runs one at a time (its model is one shared pipeline). Waiting visitors see
     their place in the queue on the result."""
     settings = pipeline.settings
-    concurrency = 1 if pipeline.diffusion is not None else settings.concurrency
+    # Replicas (emojigen.scale) say how many requests they take together.
+    concurrency = getattr(pipeline, "parallel_requests", None) or (
+        1 if pipeline.diffusion is not None else settings.concurrency)
     # api_open=False: every request goes through the queue (Gradio's /run route would go round it).
     demo = demo.queue(default_concurrency_limit=concurrency, max_size=settings.queue_size, api_open=False)
     # A full queue answers at once, in both languages, with about how long the queue takes to drain.
@@ -387,6 +390,7 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     blocked = [str(pipeline.store.private_root.resolve()),
                *(str(database.with_name(database.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal"))]
     limits = [Middleware(RateLimit, per_minute=settings.rate_limit)] if settings.rate_limit > 0 else []
+    limits.append(Middleware(Downloads, store=pipeline.store))  # /results/{id}/{name}, from any replica
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
                 allowed_paths=allowed, blocked_paths=blocked, i18n=I18N,
                 max_file_size=int(settings.max_upload_mb * 1024 * 1024), app_kwargs={"middleware": limits},

@@ -4,6 +4,7 @@
 #   ./run.sh test [pytest args]      run the whole test suite
 #   ./run.sh generate PHOTO --text 开心 -o out.png   any other `emojigen` subcommand
 #   ./run.sh pack PHOTO --platform wechat -o DIR     a whole sticker pack as a ZIP
+#   ./run.sh serve --replicas 2      the pipeline as Ray Serve replicas (installs the scale extra)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -54,7 +55,15 @@ case "${1:-}" in
     ensure_env test
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
-  generate|pack|templates|bench|serve)
+  serve)
+    # Replicas need the scale extra (Ray Serve); one process does not.
+    case " $* " in
+      *" --replicas"*|*" --min-replicas"*|*" --max-replicas"*|*" --scale-config"*) ensure_env scale ;;
+      *) ensure_env "" ;;
+    esac
+    exec "$VENV/bin/emojigen" "$@"
+    ;;
+  generate|pack|templates|bench)
     ensure_env ""
     exec "$VENV/bin/emojigen" "$@"
     ;;

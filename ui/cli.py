@@ -31,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (EMOJIGEN_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (EMOJIGEN_PORT, default 7860)")
     serve.add_argument("--outputs", type=Path, help="where stickers are saved (EMOJIGEN_OUTPUTS_DIR)")
+    scale = serve.add_argument_group("replicas (Ray Serve; needs pip install \"emojigen[scale]\")")
+    scale.add_argument("--replicas", type=int, help="run the pipeline as this many Ray Serve replicas (a local "
+                       "Ray cluster, or the one in RAY_ADDRESS)")
+    scale.add_argument("--min-replicas", type=int, help="autoscale: at least this many replicas")
+    scale.add_argument("--max-replicas", type=int, help="autoscale: at most this many replicas")
+    scale.add_argument("--target-ongoing-requests", type=float, help="autoscale: requests per replica to aim for")
+    scale.add_argument("--replica-cpus", type=float, help="CPUs each replica reserves (default 1)")
+    scale.add_argument("--replica-gpus", type=float, help="GPUs each replica reserves (default: 1 if any)")
+    scale.add_argument("--scale-config", type=Path, help="a YAML file with these settings (the flags win)")
 
     gen = sub.add_parser("generate", help="make one sticker without a server")
     add_request_arguments(gen, GENERATE_FIELDS)
@@ -117,8 +126,28 @@ def _serve(args: argparse.Namespace) -> int:
     from emojigen.factory import build_pipeline
     from ui.app import launch
 
-    launch(build_pipeline(Settings.from_env(host=args.host, port=args.port, outputs_dir=args.outputs)))
+    settings = Settings.from_env(host=args.host, port=args.port, outputs_dir=args.outputs)
+    scaling = {"replicas": args.replicas, "min_replicas": args.min_replicas, "max_replicas": args.max_replicas,
+               "target_ongoing_requests": args.target_ongoing_requests, "num_cpus": args.replica_cpus,
+               "num_gpus": args.replica_gpus}
+    if args.scale_config is None and all(value is None for value in scaling.values()):
+        launch(_models_provided(build_pipeline(settings)))  # one process, as always: no Ray
+        return 0
+    from emojigen.scale.options import ReplicaOptions
+    from emojigen.scale.ray_serve import start_replicas
+
+    launch(start_replicas(settings, ReplicaOptions.load(args.scale_config, **scaling)))
     return 0
+
+
+def _models_provided(pipeline: Any) -> Any:
+    """With EMOJIGEN_SD_DOWNLOAD_DIR (set in the GPU image): a hub model not yet downloaded is fetched in the
+    background while the classic looks serve, then switched on (emojigen/diffusion/download.py)."""
+    if pipeline.settings.sd_download_dir:
+        from emojigen.diffusion.download import provide_models
+
+        provide_models(pipeline)
+    return pipeline
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -3,10 +3,23 @@ model is shown with its error, never hidden behind the classic looks)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+# While the styler is being prepared (a first start downloading its model, emojigen/diffusion/download.py)
+# the classic looks serve, and this says how far the preparation is, in place of the classic looks' line.
+_preparing: Callable[[], dict[str, Any]] | None = None
+
+
+def show_preparation(describe: Callable[[], dict[str, Any]] | None) -> None:
+    """What the status line shows while there is no styler yet (None: the classic looks' line again)."""
+    global _preparing
+    _preparing = describe
 
 
 def describe_backend(styler: Any | None) -> dict[str, Any]:
+    if styler is None and _preparing is not None:
+        return _preparing()
     if styler is None:
         return {"backend": "classic",
                 "zh": "风格：经典滤镜（未配置 Stable Diffusion 模型，可设置 EMOJIGEN_SD_MODEL）",

@@ -17,7 +17,10 @@ def make_store(settings: Settings) -> OutputStore:
 
 
 def make_history(settings: Settings) -> History:
-    return History(Path(settings.db_path) if settings.db_path else Path(settings.outputs_dir) / "history.sqlite")
+    """SQLite (db_path, else <outputs_dir>/history.sqlite) unless EMOJIGEN_DATABASE_URL names another
+    database. Nothing is opened yet; psycopg is imported here only for a postgresql:// URL."""
+    default = Path(settings.db_path) if settings.db_path else Path(settings.outputs_dir) / "history.sqlite"
+    return History.open(settings.database_url, default)
 
 
 def make_moderator(settings: Settings) -> Any:

@@ -386,9 +386,8 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     # Results are served from the outputs folder (each under an unguessable id); never the uploaded
     # photos kept apart in it, nor the history database (which may live there too).
     allowed = [str(settings.outputs_dir.resolve())]
-    database = pipeline.history.path.resolve()
     blocked = [str(pipeline.store.private_root.resolve()),
-               *(str(database.with_name(database.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal"))]
+               *(str(path.resolve()) for path in pipeline.history.local_files())]  # none on PostgreSQL
     limits = [Middleware(RateLimit, per_minute=settings.rate_limit)] if settings.rate_limit > 0 else []
     limits.append(Middleware(Downloads, store=pipeline.store))  # /results/{id}/{name}, from any replica
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,

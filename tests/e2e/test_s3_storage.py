@@ -10,11 +10,9 @@ HTTP on 127.0.0.1 by boto3: the most faithful S3 implementation installable from
 
 from __future__ import annotations
 
-import secrets
-
 import httpx
 import pytest
-from ci import unavailable
+from s3_server import bucket_keys, new_bucket, point_boto3_at, s3_endpoint
 
 from emojigen import Pipeline, Settings, StickerRequest
 from emojigen.store import OutputStore
@@ -24,36 +22,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def bucket(tmp_path_factory):
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError:
-        unavailable("moto's S3 server is not installed", "pip install 'moto[server]'")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    none = tmp_path_factory.mktemp("no-aws-config")
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        env.setenv("AWS_CONFIG_FILE", str(none / "config"))
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(none / "credentials"))
-        import boto3
-
-        name = f"stickers-{secrets.token_hex(4)}"
-        boto3.client("s3").create_bucket(Bucket=name)
-        yield name
-    server.stop()
-
-
-def _keys(bucket: str) -> list[str]:
-    import boto3
-
-    answer = boto3.client("s3").list_objects_v2(Bucket=bucket)
-    return sorted(item["Key"] for item in answer.get("Contents", ()))
+    with s3_endpoint() as endpoint, pytest.MonkeyPatch.context() as env:
+        point_boto3_at(env, endpoint, tmp_path_factory.mktemp("no-aws-config"))
+        yield new_bucket()
 
 
 def test_a_result_made_by_one_replica_is_seen_fetched_and_removed_by_another(bucket, tmp_path, detector, photos):
@@ -63,7 +34,7 @@ def test_a_result_made_by_one_replica_is_seen_fetched_and_removed_by_another(buc
     photo = pipeline.run(StickerRequest(image=photos["face"], text="开心", seed=3))
     pipeline.settle()  # the kept upload is written after the answer
     assert drawn.png_path.is_relative_to((tmp_path / "a").resolve())  # served from local disk, as before
-    keys = _keys(bucket)
+    keys = bucket_keys(bucket)
     for made in (drawn, photo):
         assert f"prefix/{made.id}/sticker.png" in keys and f"prefix/{made.id}/result.json" in keys
     assert f"prefix/private/{photo.id}/source.png" in keys and f"prefix/private/{drawn.id}/source.png" not in keys
@@ -81,7 +52,7 @@ def test_a_result_made_by_one_replica_is_seen_fetched_and_removed_by_another(buc
 
     for made in (drawn, photo):
         replica.store.remove(made.id)
-    assert not [key for key in _keys(bucket) if drawn.id in key or photo.id in key]
+    assert not [key for key in bucket_keys(bucket) if drawn.id in key or photo.id in key]
     assert OutputStore.open(tmp_path / "c", url).result_ids() == []
 
 

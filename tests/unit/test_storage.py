@@ -11,7 +11,6 @@ The AWS_* variables are set only inside the fixtures.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ import time
 
 import httpx
 import pytest
-from ci import unavailable
+from s3_server import bucket_keys, new_bucket, point_boto3_at, s3_endpoint
 
 from emojigen.config import Settings
 from emojigen.factory import make_store
@@ -34,40 +33,15 @@ SECRET = "not-a-real-secret-0123456789"
 
 @pytest.fixture(scope="module")
 def s3_server():
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError:
-        unavailable("moto's S3 server is not installed", "pip install 'moto[server]'")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with s3_endpoint() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def bucket(s3_server, monkeypatch, tmp_path) -> str:
     """A new, empty bucket; the AWS variables point boto3 at the local server for this test only."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    import boto3
-
-    name = f"stickers-{secrets.token_hex(4)}"
-    boto3.client("s3").create_bucket(Bucket=name)
-    return name
-
-
-def _keys(bucket: str) -> list[str]:
-    import boto3
-
-    answer = boto3.client("s3").list_objects_v2(Bucket=bucket)
-    return sorted(item["Key"] for item in answer.get("Contents", ()))
+    point_boto3_at(monkeypatch, s3_server, tmp_path, secret=SECRET)
+    return new_bucket()
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -163,7 +137,7 @@ def test_retention_removes_what_is_old_from_every_place(store):
     else:  # the bucket's own times count: a sweep 73 hours from now finds both old
         swept = Sweeper(store, None, hours=72).sweep(time.time() + 73 * HOUR)
         assert swept.results == tuple(sorted([old, new])) and store.result_ids() == []
-        assert _keys(store.objects.bucket) == []
+        assert bucket_keys(store.objects.bucket) == []
 
 
 # -- object storage -----------------------------------------------------------------------------
@@ -175,7 +149,7 @@ def test_every_file_is_in_the_bucket_under_the_prefix(bucket, tmp_path):
     store.write_files(made, {"sticker.png": b"png"})
     store.write_private(made, "source.png", b"photo")
     store.write_record(made, {"sticker.png": b""}, {"kind": "sticker"})
-    assert _keys(bucket) == sorted([f"team/private/{made}/source.png", f"team/{made}/result.json",
+    assert bucket_keys(bucket) == sorted([f"team/private/{made}/source.png", f"team/{made}/result.json",
                                     f"team/{made}/sticker.png"])
     import boto3
 
@@ -198,9 +172,9 @@ def test_another_replica_lists_fetches_and_links_what_one_made(bucket, tmp_path)
     other.link_private(made, linked, "source.png")
     other.link_files(made, linked, ["sticker.png"])
     assert one.fetch(linked, "sticker.png").read_bytes() == b"made by one"
-    assert f"r/private/{linked}/source.png" in _keys(bucket)
+    assert f"r/private/{linked}/source.png" in bucket_keys(bucket)
     other.remove(made)  # from the bucket and this replica; the first keeps its copy until its own sweep
-    assert other.result_ids() == [linked] and not any(made in key for key in _keys(bucket))
+    assert other.result_ids() == [linked] and not any(made in key for key in bucket_keys(bucket))
     assert one.result_ids() == sorted([made, linked])
 
 

@@ -27,6 +27,7 @@ class Settings:
     sd_device: str = "auto"  # auto: cuda, else mps, else cpu
     sd_dtype: str = "auto"  # auto: fp16 on a GPU, fp32 on the CPU
     sd_resolution: int = 512  # the long side img2img works at (SD 1.5 was trained at 512)
+    sd_fast: str = "auto"  # fast mode (LCM) when a request leaves it out: auto (on a GPU), on, off
     sd_compile: bool = False  # torch.compile the UNet on CUDA (slow first request, faster after)
     # `serve` downloads a hub sd_model (and the LCM-LoRA) here in the background and then switches it on; more
     # folders after an os.pathsep are read-only copies (baked into an image). Empty: never downloads.

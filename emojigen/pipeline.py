@@ -93,6 +93,8 @@ class Pipeline:
         self.settings = settings or Settings.from_env()
         if self.settings.cutout not in CUTOUT_METHODS:
             raise ValueError(f"EMOJIGEN_CUTOUT={self.settings.cutout!r}: one of {', '.join(CUTOUT_METHODS)}")
+        if self.settings.sd_fast not in ("auto", "on", "off"):
+            raise ValueError(f"EMOJIGEN_SD_FAST={self.settings.sd_fast!r}: one of auto, on, off")
         self.lexicon = lexicon or default_lexicon()
         self.detector = detector or FaceDetector()
         self.store = store or make_store(self.settings)
@@ -128,6 +130,20 @@ class Pipeline:
     @property
     def lora_names(self) -> list[str]:
         return self.diffusion.lora_names if self.diffusion is not None else []
+
+    @property
+    def fast_by_default(self) -> bool:
+        """Fast mode (LCM) for requests that leave it out. EMOJIGEN_SD_FAST=auto: where the model runs on
+        a GPU and an LCM-LoRA is there (4 steps instead of 20, with little to see between them); on: with
+        an LCM-LoRA anywhere; off: only when asked."""
+        styler, mode = self.diffusion, self.settings.sd_fast
+        if styler is None or mode == "off" or not styler.fast_available:
+            return False
+        if mode == "on":
+            return True
+        from emojigen.diffusion.device import choose_device  # torch: only where a model is configured
+
+        return choose_device(self.settings.sd_device)[0].startswith("cuda")
 
     def warm_up(self, diffusion: bool = True) -> None:
         """Load the face models, find the caption font and (if configured) load the diffusion model ahead
@@ -222,7 +238,8 @@ class Pipeline:
         """Validate the request into an immutable plan; nothing is read or run yet. What a person typed
         is checked first: refused text costs nothing."""
         plan = make_plan(request, kind, sticker_size=self.settings.sticker_size, font_path=self.settings.font_path,
-                         templates=self.templates, diffusion_ready=self.diffusion is not None, frames=frames)
+                         templates=self.templates, diffusion_ready=self.diffusion is not None, frames=frames,
+                         fast_default=self.fast_by_default)
         self.moderate(plan)
         return plan
 

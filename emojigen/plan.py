@@ -56,7 +56,7 @@ class Plan:
 
 
 def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str, templates: dict[str, Template],
-              diffusion_ready: bool, frames: int = ANIMATION_FRAMES) -> Plan:
+              diffusion_ready: bool, frames: int = ANIMATION_FRAMES, fast_default: bool = False) -> Plan:
     if kind not in KINDS:
         raise ValueError(f"unknown kind of result: {kind}")
     request, notices = validate(request)
@@ -89,7 +89,7 @@ def make_plan(request: Request, kind: str, *, sticker_size: int, font_path: str,
                            outline_color=parse_colour(request.outline_color), shadow=request.shadow,
                            caption_position=request.caption_position)
     look = Look(request.style, finish, caption_font(request.caption_font, font_path, notices), find_emoji_font(),
-                _diffusion_options(request, seed, diffusion_ready))
+                _diffusion_options(request, seed, diffusion_ready, fast_default))
     tweaks = Tweaks(brows=request.brows, eyes=request.eyes, mouth=request.mouth_open, smile=request.smile,
                     wink=request.wink, wide=request.mouth_wide, rounded=request.mouth_round,
                     gaze_x=request.gaze_x, gaze_y=request.gaze_y)
@@ -109,7 +109,7 @@ def caption_font(choice: str, font_path: str, notices: list[Notice]) -> FontFile
     return chosen
 
 
-def _diffusion_options(request: Request, seed: int, ready: bool) -> DiffusionOptions | None:
+def _diffusion_options(request: Request, seed: int, ready: bool, fast_default: bool) -> DiffusionOptions | None:
     if not ready:
         if request.lora or request.fast:
             raise BadInput("LoRA 和快速模式需要 Stable Diffusion 模型，但没有配置（EMOJIGEN_SD_MODEL）。",
@@ -118,5 +118,6 @@ def _diffusion_options(request: Request, seed: int, ready: bool) -> DiffusionOpt
         return None
     if not request.diffusion:
         return None
+    fast = request.fast if request.fast is not None else fast_default
     return make_options(request.lora, request.lora_scale, request.strength, request.steps, request.guidance,
-                        request.fast, seed)
+                        fast, seed)

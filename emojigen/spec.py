@@ -180,8 +180,11 @@ class Request:
     guidance: float | None = _param(
         None, "float", "引导系数", "Guidance", "默认 7；快速模式 1", "guidance scale (default 7; fast mode 1)",
         minimum=0.0, maximum=20.0, step=0.5, cli="--guidance", auto=7.0)
-    fast: bool = _param(False, "bool", "快速模式（LCM，4 步）", "Fast mode (LCM, 4 steps)", "需要 LCM-LoRA",
-                        "LCM-LoRA, 4 steps (needs an LCM-LoRA adapter)", cli="--fast")
+    fast: bool | None = _param(
+        None, "bool", "快速模式（LCM，4 步）", "Fast mode (LCM, 4 steps)",
+        "需要 LCM-LoRA；留空：在 GPU 上有 LCM-LoRA 时开启（EMOJIGEN_SD_FAST）",
+        "LCM-LoRA, 4 steps (needs an LCM-LoRA adapter); left out: on where the model runs on a GPU with an "
+        "LCM-LoRA (EMOJIGEN_SD_FAST)", cli="--fast")
     session: str = _param("", "text", "会话", "Session", "你的会话令牌：只有你能用它列出和评分自己的结果",
                           "your session token: only with it can your results be listed and rated", max_length=64,
                           cli="--session")

@@ -348,7 +348,7 @@ def diffusion_controls(pipeline: Pipeline) -> dict[str, gr.components.Component]
         with gr.Row():
             controls["steps"] = slider(declared["steps"], label("steps"))
             controls["guidance"] = slider(declared["guidance"], label("guidance"))
-        controls["fast"] = gr.Checkbox(label=label("fast"), value=initial["fast"],
+        controls["fast"] = gr.Checkbox(label=label("fast"), value=pipeline.fast_by_default,
                                        interactive=bool(styler and styler.fast_available), elem_id="fast")
     return controls
 

@@ -42,7 +42,9 @@ def api_component(param: Param) -> gr.components.Component:
         return as_sent(gr.Number(label=param.name, value=_initial(param),
                                  precision=0 if param.kind == "int" else None))
     if param.kind == "bool":
-        return as_sent(gr.Checkbox(label=param.name, value=_initial(param)))
+        box = gr.Checkbox(label=param.name, value=_initial(param))
+        box.value = _initial(param)  # None stays None ("left out": the server decides); Gradio makes it False
+        return as_sent(box)
     return as_sent(gr.Textbox(label=param.name, value=_initial(param)))
 
 

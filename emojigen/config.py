@@ -29,6 +29,9 @@ class Settings:
     sd_resolution: int = 512  # the long side img2img works at (SD 1.5 was trained at 512)
     sd_fast: str = "auto"  # fast mode (LCM) when a request leaves it out: auto (on a GPU), on, off
     sd_compile: bool = False  # torch.compile the UNet on CUDA (slow first request, faster after)
+    sd_backend: str = "torch"  # torch, or onnx: sd_model is then a folder written by `emojigen export-onnx`
+    sd_tiny_vae: str = ""  # a tiny VAE (AutoencoderTiny / TAESD folder or hub id) for img2img; with onnx: off
+    sd_fuse_lora: int = 2  # fuse LoRA adapters into the weights once asked this many times in a row (0: never)
     # `serve` downloads a hub sd_model (and the LCM-LoRA) here in the background and then switches it on; more
     # folders after an os.pathsep are read-only copies (baked into an image). Empty: never downloads.
     sd_download_dir: str = ""

@@ -343,6 +343,10 @@ def diffusion_controls(pipeline: Pipeline) -> dict[str, gr.components.Component]
         with gr.Row():
             controls["lora"] = gr.Dropdown(pipeline.lora_names, value=[], multiselect=True, label=label("lora"),
                                            info=t("lora_info"), elem_id="lora")
+            # Opening the list reads the LoRA folder again: an adapter trained since start is there. Not
+            # queued behind a generation (concurrency_limit=None): it only lists a folder.
+            controls["lora"].focus(lambda: lora_choices(pipeline), None, controls["lora"], show_progress="hidden",
+                                   concurrency_limit=None, api_visibility="private")
             controls["lora_scale"] = slider(declared["lora_scale"], label("lora_scale"))
         controls["strength"] = slider(declared["strength"], label("strength"), info("strength"), elem_id="strength")
         with gr.Row():
@@ -351,6 +355,14 @@ def diffusion_controls(pipeline: Pipeline) -> dict[str, gr.components.Component]
         controls["fast"] = gr.Checkbox(label=label("fast"), value=pipeline.fast_by_default,
                                        interactive=bool(styler and styler.fast_available), elem_id="fast")
     return controls
+
+
+def lora_choices(pipeline: Pipeline) -> Any:
+    """The LoRA choice with the adapters in the folder now (the running server picks up new ones)."""
+    styler = pipeline.diffusion
+    if styler is not None and hasattr(styler, "refresh_loras"):
+        styler.refresh_loras()
+    return gr.Dropdown(choices=pipeline.lora_names)
 
 
 def prepare(demo: gr.Blocks, pipeline: Pipeline) -> gr.Blocks:

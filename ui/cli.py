@@ -1,4 +1,4 @@
-"""The `emojigen` command: serve (the default), generate, pack, templates, bench.
+"""The `emojigen` command: serve (the default), generate, pack, templates, bench, export-onnx, train-lora.
 
 The options of `generate` and `pack` are made from the request spec (emojigen/spec.py): the same names,
 defaults, ranges and help as the API's parameters and the page's controls. Values are passed on as
@@ -58,6 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     from emojigen.bench import add_arguments
 
     add_arguments(sub.add_parser("bench", help="time the pipeline's stages and img2img (plain vs fast) here"))
+
+    onnx = sub.add_parser("export-onnx", help="export a Stable Diffusion model to ONNX (EMOJIGEN_SD_BACKEND=onnx)")
+    onnx.add_argument("model", help="a model folder, .safetensors checkpoint or hub id (as EMOJIGEN_SD_MODEL)")
+    onnx.add_argument("-o", "--output", type=Path, required=True, help="the folder to write")
+    onnx.add_argument("--int8", action="store_true", help="int8 MatMul weights (onnxruntime dynamic quantisation)")
+    onnx.add_argument("--lora", action="append", default=[], metavar="NAME:WEIGHT",
+                      help="fuse this LoRA (a name in EMOJIGEN_LORA_DIR or a .safetensors path); repeatable; "
+                           "an LCM-LoRA enables fast mode")
+    onnx.add_argument("--tiny-vae", default="", metavar="PATH",
+                      help="also export this tiny VAE (TAESD folder or hub id)")
+    onnx.add_argument("--config", default="",
+                      help="for a single-file checkpoint: its diffusers layout (EMOJIGEN_SD_CONFIG)")
+
+    from emojigen.diffusion.train_command import add_arguments as add_training_arguments
+
+    add_training_arguments(sub.add_parser("train-lora", help="train a LoRA adapter (a style or an expression) "
+                                          "on a folder of captioned pictures"))
     return parser
 
 
@@ -106,7 +123,7 @@ def setup_logging(verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = ("serve", "generate", "pack", "templates", "bench")
+    commands = ("serve", "generate", "pack", "templates", "bench", "export-onnx", "train-lora")
     if not any(a in commands or a in ("-h", "--help") for a in argv):
         # No subcommand: serve. `emojigen -v --port 8000` == `emojigen -v serve --port 8000`.
         leading = 0
@@ -193,13 +210,33 @@ def _templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_onnx(args: argparse.Namespace) -> int:
+    from emojigen.diffusion.onnx_export import export_onnx, resolve_adapters
+
+    settings = Settings.from_env()
+    adapters = resolve_adapters(args.lora, settings.lora_dir)
+    manifest = export_onnx(args.model, args.output, int8=args.int8, adapters=adapters, tiny_vae=args.tiny_vae,
+                           config=args.config or settings.sd_config, report=print)
+    fused = ", ".join(f"{a['name']}:{a['weight']:g}" for a in manifest["adapters"]) or "none"
+    print(f"{args.output}: {'int8' if manifest['int8'] else 'fp32'}, fused LoRA: {fused}, fast mode: "
+          f"{'yes' if manifest['lcm'] else 'no'}, tiny VAE: {manifest['tiny_vae'] or 'no'}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from emojigen.bench import run
 
     return run(args)
 
 
-COMMANDS = {"serve": _serve, "generate": _generate, "pack": _pack, "templates": _templates, "bench": _bench}
+def _train_lora(args: argparse.Namespace) -> int:
+    from emojigen.diffusion.train_command import run
+
+    return run(args)
+
+
+COMMANDS = {"serve": _serve, "generate": _generate, "pack": _pack, "templates": _templates, "bench": _bench,
+            "export-onnx": _export_onnx, "train-lora": _train_lora}
 
 
 if __name__ == "__main__":

@@ -70,6 +70,20 @@ def build_random_pipeline(kind: str, tokenizer_folder: Path, seed: int = 0) -> S
         requires_safety_checker=False)
 
 
+def build_random_tiny_vae(kind: str, seed: int = 0):
+    """An AutoencoderTiny with random weights whose down-scaling fits the random model of this kind:
+    "sd15": TAESD's own layout (4 blocks of 64 channels, 8x); "tiny": 2 blocks of 16 channels (2x)."""
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(seed)
+    if kind == "sd15":
+        return AutoencoderTiny()
+    if kind == "tiny":
+        return AutoencoderTiny(encoder_block_out_channels=(16, 16), decoder_block_out_channels=(16, 16),
+                               num_encoder_blocks=(1, 1), num_decoder_blocks=(1, 1))
+    raise ValueError(f"unknown random model kind {kind!r}")
+
+
 def save_random_lora(pipe: StableDiffusionImg2ImgPipeline, folder: Path, name: str, seed: int, rank: int = 4) -> Path:
     """A LoRA adapter with random (non-zero) weights on the UNet's attention, saved the way diffusers'
     training scripts save one: <folder>/<name>.safetensors. The pipeline is left as it was (it must

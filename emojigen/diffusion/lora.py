@@ -47,14 +47,33 @@ def scan_loras(folder: str | Path | None) -> dict[str, LoraFile]:
     return found
 
 
+def rescan_loras(current: dict[str, LoraFile], folder: str | Path | None) -> dict[str, LoraFile]:
+    """The folder read again (an adapter trained or copied in since start appears, a deleted one goes),
+    keeping adapters that were added from elsewhere (a downloaded LCM-LoRA). A new dict: readers of the
+    old one are not disturbed."""
+    found = scan_loras(folder)
+    root = Path(folder).expanduser().resolve() if folder else None
+    for name, lora in current.items():
+        inside = root is not None and lora.path.expanduser().resolve().is_relative_to(root)
+        if name not in found and not inside:
+            found[name] = lora
+    return found
+
+
 class AdapterSwitch:
     """Keeps track of what is loaded into one pipeline and makes a request's adapters the active ones."""
 
-    def __init__(self, pipe: Any, files: dict[str, LoraFile]) -> None:
+    def __init__(self, pipe: Any, files: dict[str, LoraFile], fuse_after: int = 0) -> None:
         self.pipe = pipe
         self.files = files
         self.loaded: set[str] = set()
         self.active: tuple[tuple[str, float], ...] = ()
+        # Fusing: once the same adapters are asked `fuse_after` times in a row (0: never), they are merged
+        # into the weights (no LoRA matmuls per pass); any change restores the saved weights first, exactly.
+        self.fuse_after = fuse_after
+        self.fused = False
+        self._repeats = 0
+        self._saved: list[tuple[Any, Any, Any]] = []  # (layer, weight copy, bias copy) while fused
 
     @property
     def styles(self) -> list[str]:
@@ -80,7 +99,11 @@ class AdapterSwitch:
             wanted.append((self.fast_adapter, 1.0))
         target = tuple(wanted)
         if target == self.active:
+            self._repeats += 1
+            self._maybe_fuse()
             return target
+        self.unfuse()
+        self._repeats = 1
         for name, _ in target:
             self._load(name)
         if target:
@@ -89,7 +112,50 @@ class AdapterSwitch:
         elif self.loaded:
             self.pipe.disable_lora()  # the plain model again, exactly
         self.active = target
+        self._maybe_fuse()
         return target
+
+    def _maybe_fuse(self) -> None:
+        if self.active and not self.fused and self.fuse_after and self._repeats >= self.fuse_after:
+            self.fuse()
+
+    def fuse(self) -> None:
+        """Merge the active adapters into the weights, keeping a copy of every weight it changes."""
+        import torch
+        from peft.tuners.tuners_utils import BaseTunerLayer
+
+        if self.fused or not self.active:
+            return
+        names = {name for name, _ in self.active}
+        with torch.no_grad():
+            for model in self._lora_models():
+                for module in model.modules():
+                    if isinstance(module, BaseTunerLayer) and names & set(getattr(module, "lora_A", {})):
+                        base = module.get_base_layer()
+                        bias = getattr(base, "bias", None)
+                        self._saved.append((base, base.weight.detach().to("cpu", copy=True),
+                                            None if bias is None else bias.detach().to("cpu", copy=True)))
+        self.pipe.fuse_lora(adapter_names=[name for name, _ in self.active])
+        self.fused = True
+
+    def unfuse(self) -> None:
+        """Undo `fuse`: peft's unmerge (its bookkeeping), then the saved weights put back bit for bit."""
+        import torch
+
+        if not self.fused:
+            return
+        self.pipe.unfuse_lora()
+        with torch.no_grad():
+            for base, weight, bias in self._saved:
+                base.weight.copy_(weight)
+                if bias is not None:
+                    base.bias.copy_(bias)
+        self._saved.clear()
+        self.fused = False
+
+    def _lora_models(self) -> list[Any]:
+        return [m for m in (getattr(self.pipe, "unet", None), getattr(self.pipe, "text_encoder", None))
+                if m is not None and getattr(m, "peft_config", None)]
 
     @property
     def touches_text_encoder(self) -> bool:

@@ -20,7 +20,9 @@ import cv2
 import numpy as np
 
 from emojigen.config import Settings
-from emojigen.diffusion.lora import AdapterSwitch, scan_loras
+from emojigen.diffusion import tiny_vae
+from emojigen.diffusion.lora import AdapterSwitch, rescan_loras, scan_loras
+from emojigen.diffusion.onnx_backend import fused_lcm, fused_styles, read_manifest
 from emojigen.diffusion.options import DiffusionOptions
 from emojigen.diffusion.prompts import Prompt
 from emojigen.errors import Blocked, EmojigenError, ModelUnavailable
@@ -29,6 +31,7 @@ from emojigen.load_once import LoadOnce
 log = logging.getLogger(__name__)
 
 StepCallback = Callable[[int, int], None]
+BACKENDS = ("torch", "onnx")
 
 
 @dataclass
@@ -45,7 +48,9 @@ class DiffusionStyler:
     def __init__(self, settings: Settings, pipe: Any = None) -> None:
         self.settings = settings
         self.source = settings.sd_model
-        self.lora_files = scan_loras(settings.lora_dir)
+        self.backend = (settings.sd_backend or "torch").strip().lower()
+        # With onnx the adapters are the export's, fused in; the LoRA folder is not used.
+        self.lora_files = scan_loras(settings.lora_dir) if self.backend == "torch" else {}
         self._lock = threading.Lock()  # one generation at a time: adapters and scheduler are shared
         self._once = LoadOnce(lambda: self._load())  # late-bound: tests may replace _load
         self._given_pipe = pipe  # an already built pipeline (the benchmark's random-weight model)
@@ -63,7 +68,26 @@ class DiffusionStyler:
 
     @property
     def lora_names(self) -> list[str]:
+        if self.backend == "onnx":
+            return [name for name, _ in fused_styles(self._manifest())]
         return [name for name, f in self.lora_files.items() if not f.is_lcm]
+
+    def refresh_loras(self) -> list[str]:
+        """Read the LoRA folder again, so an adapter added while the server runs (a newly trained one) can
+        be picked without a restart; returns the names to choose from. Adapters already loaded stay loaded
+        (one replaced under the same name keeps its old weights until a restart)."""
+        if self.backend != "torch":
+            return self.lora_names  # an export's adapters are fused in; the folder is not used
+        files = rescan_loras(self.lora_files, self.settings.lora_dir)
+        self.lora_files = files
+        loaded = self._once.value
+        if loaded is not None:
+            loaded.adapters.files = files
+            if self.fast_available and "lcm" not in loaded.schedulers:
+                from diffusers import LCMScheduler
+
+                loaded.schedulers["lcm"] = LCMScheduler.from_config(loaded.schedulers["default"].config)
+        return self.lora_names
 
     @property
     def cache(self):
@@ -72,13 +96,27 @@ class DiffusionStyler:
 
     @property
     def fast_available(self) -> bool:
+        if self.backend == "onnx":
+            return fused_lcm(self._manifest()) is not None
         return any(f.is_lcm for f in self.lora_files.values())
+
+    def _manifest(self) -> dict:
+        """The export's manifest (onnx), {} while it cannot be read (the load says why)."""
+        try:
+            return read_manifest(self.source)
+        except ModelUnavailable:
+            return {}
 
     def load(self) -> Loaded:
         """Load the model (once; a failure is remembered and raised again, naming what is wrong)."""
         return self._once.get()
 
     def _load(self) -> Loaded:
+        if self.backend not in BACKENDS:
+            raise ModelUnavailable(f"未知后端：{self.backend}（可选 torch、onnx）",
+                                   f"Unknown EMOJIGEN_SD_BACKEND {self.backend!r} (choose torch or onnx)")
+        if self.backend == "onnx":
+            return self._load_onnx()
         import torch
         from diffusers import LCMScheduler
 
@@ -92,6 +130,9 @@ class DiffusionStyler:
             pipe = self._given_pipe.to(device, dtype)
         else:
             pipe = load_img2img(self.source, device, dtype, self.settings.sd_config)
+        if tiny_vae.wanted(self.settings.sd_tiny_vae):
+            tiny_vae.use_tiny_vae(pipe, tiny_vae.load_tiny_vae(self.settings.sd_tiny_vae, dtype),
+                                  self.settings.sd_tiny_vae)
         pipe.set_progress_bar_config(disable=True)
         if device.startswith("cuda"):
             # SDPA attention is diffusers' default with torch 2; channels_last speeds up the UNet's convolutions.
@@ -106,7 +147,29 @@ class DiffusionStyler:
         log.info("Stable Diffusion %s loaded on %s (%s) in %.1f s; LoRA: %s", self.source or "(given)", device,
                  str(dtype).removeprefix("torch."), seconds, ", ".join(self.lora_files) or "none")
         return Loaded(pipe, device, str(dtype).removeprefix("torch."), schedulers,
-                      AdapterSwitch(pipe, self.lora_files), seconds)
+                      AdapterSwitch(pipe, self.lora_files, self.settings.sd_fuse_lora), seconds)
+
+    def _load_onnx(self) -> Loaded:
+        from diffusers import LCMScheduler
+
+        from emojigen.diffusion.embeddings import PromptEmbeddingCache
+        from emojigen.diffusion.onnx_backend import FusedAdapters, load_onnx_img2img
+
+        start = time.perf_counter()
+        setting = self.settings.sd_tiny_vae
+        use_tiny = None if not setting else tiny_vae.wanted(setting)
+        pipe, manifest = load_onnx_img2img(self.source, use_tiny)
+        pipe.set_progress_bar_config(disable=True)
+        schedulers = {"default": pipe.scheduler}
+        if fused_lcm(manifest) is not None:
+            schedulers["lcm"] = LCMScheduler.from_config(pipe.scheduler.config)
+        self._cache = PromptEmbeddingCache()
+        seconds = time.perf_counter() - start
+        log.info("Stable Diffusion ONNX export %s loaded (%s, %s VAE) in %.1f s; fused LoRA: %s", self.source,
+                 "int8" if manifest["int8"] else "fp32", manifest["vae_used"], seconds,
+                 ", ".join(a["name"] for a in manifest["adapters"]) or "none")
+        return Loaded(pipe, "cpu", "int8" if manifest["int8"] else "float32", schedulers,
+                      FusedAdapters(manifest, self.source), seconds)
 
     # -- styling ---------------------------------------------------------------------------------
 
@@ -152,7 +215,9 @@ class DiffusionStyler:
     def status(self) -> dict[str, Any]:
         """What the UI and API say about the diffusion backend."""
         info: dict[str, Any] = {"model": self.source or "(built in)", "lora": self.lora_names,
-                                "fast_mode": self.fast_available, "loaded": self.loaded}
+                                "fast_mode": self.fast_available, "loaded": self.loaded, "sd_backend": self.backend}
+        if self.settings.sd_tiny_vae:
+            info["tiny_vae"] = self.settings.sd_tiny_vae
         if self._once.value is not None:
             info.update(device=self._once.value.device, dtype=self._once.value.dtype,
                         load_seconds=round(self._once.value.seconds, 1))

@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         root = Path(tmp)
         source = {"image": args.photo} if args.photo else {"template": "mochi"}
         request = StickerRequest(text="开心大笑", seed=1, **source)
-        classic = Pipeline(Settings(outputs_dir=root / "outputs"))
+        # No result cache: the same request is timed again and again and must be drawn each time.
+        classic = Pipeline(Settings(outputs_dir=root / "outputs", result_cache_mb=0))
         print(f"emojigen bench: {args.repeats} timed runs after a warm-up; medians")
         print_stages("classic pipeline (512 px sticker):", stage_medians(classic, request, args.repeats))
         if args.model != "none":
@@ -130,8 +131,8 @@ def bench_diffusion(args: argparse.Namespace, root: Path, classic: Pipeline, req
     if device.startswith("cuda"):
         print(f"  peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
 
-    pipeline = Pipeline(Settings(outputs_dir=root / "outputs", sd_resolution=args.size), detector=classic.detector,
-                        diffusion=styler)
+    pipeline = Pipeline(Settings(outputs_dir=root / "outputs", sd_resolution=args.size, result_cache_mb=0),
+                        detector=classic.detector, diffusion=styler)
     stages = stage_medians(pipeline, StickerRequest(**{**vars(request), "fast": True}), args.repeats)
     print_stages(f"whole pipeline with fast diffusion styling ({args.size} px img2img):", stages)
     variants = {"torch", "onnx", "int8"} if args.variants == "all" else \

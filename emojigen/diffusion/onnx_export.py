@@ -151,8 +151,12 @@ def quantize_export(source: Path, output: Path, report: Callable[[str], None] = 
             model = Path(tmp) / "model.onnx"
             fp32 = source / name / "model.onnx"
             big = (source / name / "model.onnx.data").exists()
-            quantize_dynamic(fp32, model, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
-                             use_external_data_format=big, extra_options={"MatMulConstBOnly": True})
+            logging.disable(logging.INFO)  # the quantiser logs a line per tensor to the root logger
+            try:
+                quantize_dynamic(fp32, model, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
+                                 use_external_data_format=big, extra_options={"MatMulConstBOnly": True})
+            finally:
+                logging.disable(logging.NOTSET)
             _consolidate(model, output / name)
         report(f"  {name}: {time.perf_counter() - start:.1f} s")
     manifest.update(int8=True, quantization=QUANTISATION)

@@ -174,6 +174,15 @@ def _entry(client, result_id):
     return next(entry for entry in recent if entry["id"] == result_id)["request"]
 
 
+def test_no_choice_a_control_sends_is_also_a_word_the_page_translates(controls):
+    """Gradio's page translates any string that is a key of its translations, values too: a radio whose
+    value "bottom" was also the key of "底部" sent "底部" back, and the request failed now and then."""
+    values = {str(c) for p in P.values() for c in (p.choices or ())}
+    for control in controls.values():
+        values |= {str(value) for _, value in getattr(control, "choices", None) or []}
+    assert not (set(ZH) | set(EN)) & values
+
+
 def test_every_endpoint_takes_its_parameters_by_keyword(client):
     # Among them the newest parameters of each endpoint, which a positional client would have to pad.
     _, details, fitted = client.predict(

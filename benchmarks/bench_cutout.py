@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 
 import cv2
 import numpy as np
 from skimage import data
 
+from emojigen.bench import median_seconds
 from emojigen.face import FaceDetector
 from emojigen.sticker.compose import crop_head
 from emojigen.sticker.cutout import METHODS, matte
@@ -27,13 +26,7 @@ BIG_SIDE = 4096
 
 
 def _median_ms(fn, runs: int) -> float:
-    fn()  # warm caches (and load the net)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_seconds(fn, runs)[0] * 1000  # after one warm-up call (caches, the net loaded)
 
 
 def main() -> None:

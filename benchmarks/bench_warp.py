@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
-import time
 
 import numpy as np
 from skimage import data
 
+from emojigen.bench import median_seconds
 from emojigen.expression.moves import target_landmarks
 from emojigen.expression.render import acting_aus, render_expression
 from emojigen.expression.warp import warp_face
@@ -24,13 +24,7 @@ EXPRESSIONS = ("smile", "laugh", "sad", "surprised", "angry", "cry", "wink", "ey
 
 
 def _median_ms(fn, runs: int) -> float:
-    fn()  # warm caches
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_seconds(fn, runs)[0] * 1000  # after one warm-up call (caches, the net loaded)
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ last file. `python -m emojigen.diffusion.download DIR` does the same in the fore
 from __future__ import annotations
 
 import argparse
-import errno
 import fnmatch
 import json
 import logging
@@ -25,8 +24,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from emojigen.diffusion.download_errors import DownloadFailed, explain, first_line, passing
+from emojigen.diffusion.hub_files import Hub, HuggingFaceHub, RemoteFile
 from emojigen.diffusion.lora import DIFFUSERS_WEIGHT_NAME, LoraFile, scan_loras
 from emojigen.diffusion.status import show_preparation
 from emojigen.errors import EmojigenError
@@ -48,68 +49,6 @@ def is_hub_id(source: str) -> bool:
     return bool(HUB_ID.match(source)) and not Path(source).expanduser().exists()
 
 
-# -- where the files come from ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    name: str  # the path inside the repository
-    size: int  # bytes
-
-
-class Hub(Protocol):
-    def files(self, repo_id: str) -> list[RemoteFile]:
-        """Every file of the repository, with its size."""
-
-    def fetch(self, repo_id: str, name: str, folder: Path, on_bytes: Callable[[int], None]) -> None:
-        """Download one file into folder/name; on_bytes(n): n bytes of it have arrived so far."""
-
-
-class HuggingFaceHub:
-    """The model hub through huggingface_hub (HF_TOKEN, HF_ENDPOINT and proxies as it reads them)."""
-
-    def files(self, repo_id: str) -> list[RemoteFile]:
-        from huggingface_hub import HfApi
-
-        info = HfApi().model_info(repo_id, files_metadata=True)
-        return [RemoteFile(s.rfilename, int(s.size or 0)) for s in info.siblings or []]
-
-    def fetch(self, repo_id: str, name: str, folder: Path, on_bytes: Callable[[int], None]) -> None:
-        from huggingface_hub import hf_hub_download
-
-        hf_hub_download(repo_id, name, local_dir=folder, tqdm_class=_reporting_bar(on_bytes))
-
-
-def _reporting_bar(on_bytes: Callable[[int], None]) -> type:
-    """A tqdm class that reports the bytes one download has received (the most any of its bars counted:
-    a transfer may show two bars for the same bytes) and draws nothing in the log."""
-    from tqdm.auto import tqdm
-
-    counted: list[int] = []
-
-    class Bar(tqdm):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["file"] = _Discard()
-            super().__init__(*args, **kwargs)
-            self._slot = len(counted)
-            counted.append(0)
-
-        def update(self, n: float | None = 1) -> bool | None:
-            counted[self._slot] += int(n or 0)
-            on_bytes(max(counted))
-            return super().update(n)
-
-    return Bar
-
-
-class _Discard:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
 # -- what is wanted and where it goes ----------------------------------------------------------------------
 
 
@@ -122,10 +61,6 @@ class Wanted:
     @property
     def folder_name(self) -> str:
         return self.repo_id.replace("/", "--")
-
-
-class DownloadFailed(EmojigenError):
-    """The download stopped; the message says why in words an operator can act on."""
 
 
 def download_dirs(setting: str) -> list[Path]:
@@ -337,9 +272,9 @@ class ModelDownload:
             try:
                 return work()
             except Exception as exc:  # noqa: BLE001 - sorted by explain(): only passing trouble is retried
-                if attempt == self.retries or not _passing(exc):
+                if attempt == self.retries or not passing(exc):
                     raise
-                log.warning("%s: %s; trying again (%d of %d)", what, _first_line(exc), attempt + 1, self.retries)
+                log.warning("%s: %s; trying again (%d of %d)", what, first_line(exc), attempt + 1, self.retries)
                 time.sleep(self.retry_wait * attempt)
         raise AssertionError("unreachable")
 
@@ -447,92 +382,9 @@ def gpu_available(device: str) -> bool:
     """Whether Stable Diffusion should run here: a GPU is found, or the operator chose the device."""
     if device.strip().lower() not in ("", "auto"):
         return True
-    import torch
+    from emojigen.diffusion.device import choose_device
 
-    mps = getattr(torch.backends, "mps", None)
-    return bool(torch.cuda.is_available() or (mps is not None and mps.is_available()))
-
-
-# -- failures in words -------------------------------------------------------------------------------------
-
-
-def explain(exc: BaseException, folder: Path) -> DownloadFailed:
-    """What went wrong, said so that an operator knows what to do."""
-    if isinstance(exc, DownloadFailed):
-        return exc
-    reason = _first_line(exc)
-    kind = _kind(exc)
-    if kind == "gated":
-        return DownloadFailed("这个模型需要先在模型仓库网站上同意许可并登录：请同意后设置 HF_TOKEN。",
-                              "the model needs its licence accepted on the hub and a login: accept it there and "
-                              "set HF_TOKEN.")
-    if kind == "not-found":
-        return DownloadFailed(f"模型仓库里找不到它（检查 EMOJIGEN_SD_MODEL 的拼写；私有模型需要 HF_TOKEN）：{reason}",
-                              f"the hub does not have it (check the spelling of EMOJIGEN_SD_MODEL; a private model "
-                              f"needs HF_TOKEN): {reason}")
-    if kind == "auth":
-        return DownloadFailed("模型仓库拒绝访问：HF_TOKEN 无效或没有权限。",
-                              "the hub refused access: HF_TOKEN is wrong or lacks access to the model.")
-    if kind == "permission":
-        user = os.getuid() if hasattr(os, "getuid") else "?"
-        return DownloadFailed(f"无法写入 {folder}：这个文件夹必须属于运行应用的用户（uid {user}）或对它可写。",
-                              f"cannot write to {folder}: the folder must be writable by the user the app runs as "
-                              f"(uid {user}).")
-    if kind == "disk-full":
-        return DownloadFailed(f"磁盘已满，无法写入 {folder}。", f"the disk holding {folder} is full.")
-    if kind == "network":
-        return DownloadFailed(f"连不上模型仓库（huggingface.co）：请检查这台机器能否上网，或设置 HF_ENDPOINT / 代理"
-                              f"（{reason}）。",
-                              f"the model hub (huggingface.co) cannot be reached from this machine: check its "
-                              f"internet access, or set HF_ENDPOINT or a proxy ({reason}).")
-    if kind == "busy":
-        return DownloadFailed(f"模型仓库暂时不可用，请稍后重启再试（{reason}）",
-                              f"the model hub is not answering properly just now; restart later to try again "
-                              f"({reason}).")
-    return DownloadFailed(f"{type(exc).__name__}：{reason}", f"{type(exc).__name__}: {reason}")
-
-
-def _kind(exc: BaseException) -> str:
-    for error in _chain(exc):
-        name = type(error).__name__
-        status = getattr(getattr(error, "response", None), "status_code", None)
-        if name == "GatedRepoError":
-            return "gated"
-        if name in ("RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError",
-                    "RemoteEntryNotFoundError") or status == 404:
-            return "not-found"
-        if status in (401, 403):
-            return "auth"
-        if status == 429 or (isinstance(status, int) and status >= 500):
-            return "busy"
-        if isinstance(error, PermissionError):
-            return "permission"
-        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-            return "disk-full"
-        if name in ("LocalEntryNotFoundError", "OfflineModeIsEnabled", "ConnectError", "ConnectTimeout",
-                    "ReadTimeout", "TimeoutException", "RemoteProtocolError", "ReadError", "NetworkError",
-                    "gaierror") or isinstance(error, ConnectionError | TimeoutError):
-            return "network"
-    return "other"
-
-
-def _passing(exc: BaseException) -> bool:
-    """Trouble that may be gone on the next try (the network, a busy hub, a broken transfer)."""
-    return _kind(exc) in ("network", "busy", "other") and not isinstance(exc, DownloadFailed)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+    return choose_device("auto")[0] != "cpu"
 
 
 def _already_there(path: Path, size: int) -> bool:

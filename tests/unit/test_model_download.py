@@ -16,6 +16,7 @@ import pytest
 from emojigen.config import Settings
 from emojigen.diffusion import download
 from emojigen.diffusion.download import LCM_LORA, MARKER, RemoteFile, provide_models
+from emojigen.diffusion.hub_files import reporting_bar
 from emojigen.diffusion.lora import scan_loras
 from emojigen.diffusion.status import describe_backend, show_preparation
 
@@ -268,7 +269,7 @@ def test_the_page_status_line_of_a_real_pipeline_shows_the_download(tmp_path):
 
 def test_the_hub_download_reports_its_bytes_and_draws_nothing(capsys):
     reported: list[int] = []
-    bar_class = download._reporting_bar(reported.append)
+    bar_class = reporting_bar(reported.append)
     transfer, reconstruction = bar_class(total=100), bar_class(total=100)  # one transfer may show two bars
     transfer.update(40)
     reconstruction.update(30)

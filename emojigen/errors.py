@@ -74,3 +74,15 @@ class Blocked(EmojigenError):
 
 class ModelUnavailable(EmojigenError):
     """A configured model is missing or cannot be loaded."""
+
+
+class ServiceUnavailable(EmojigenError):
+    """A service the app depends on (the database, the object storage) failed. People see the short zh/en
+    message; `str()` and the log give the operator `detail` (where, and what to check)."""
+
+    def __init__(self, detail: str, zh: str, en: str) -> None:
+        self.detail = detail
+        super().__init__(zh, en)
+
+    def __str__(self) -> str:
+        return self.detail

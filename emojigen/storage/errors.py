@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from emojigen.errors import EmojigenError
+from emojigen.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -15,17 +15,12 @@ DENIED = {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureD
 MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
-class StorageError(EmojigenError):
-    """Results cannot be stored or read. People see a short message in both languages; `str()` and the
-    log give the operator the detail (`detail`)."""
+class StorageError(ServiceUnavailable):
+    """Results cannot be stored or read."""
 
     def __init__(self, detail: str) -> None:
-        self.detail = detail
-        super().__init__("结果暂时无法保存或读取（存储服务出错），请稍后再试。",
+        super().__init__(detail, "结果暂时无法保存或读取（存储服务出错），请稍后再试。",
                          "Results cannot be stored or read right now (a storage problem); please try again later.")
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 def translate(exc: Exception, bucket: str, endpoint: str, key: str | None = None) -> Exception:

@@ -17,6 +17,9 @@ class Settings:
     # Where results and kept uploads are stored for every replica to see: empty (the local outputs_dir)
     # or s3://bucket/prefix (endpoint and credentials from the usual AWS_* variables).
     storage_url: str = ""
+    # With object storage: /results/{id}/{name} sends the client to a presigned URL (the bucket's endpoint
+    # must be reachable by browsers) instead of serving the bytes through the app.
+    storage_redirect: bool = False
     # The history and ratings for several processes: empty (SQLite at db_path) or postgresql://...
     database_url: str = ""
     sticker_size: int = 512

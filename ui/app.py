@@ -401,7 +401,8 @@ def launch(pipeline: Pipeline, **kwargs) -> gr.Blocks:
     blocked = [str(pipeline.store.private_root.resolve()),
                *(str(path.resolve()) for path in pipeline.history.local_files())]  # none on PostgreSQL
     limits = [Middleware(RateLimit, per_minute=settings.rate_limit)] if settings.rate_limit > 0 else []
-    limits.append(Middleware(Downloads, store=pipeline.store))  # /results/{id}/{name}, from any replica
+    # /results/{id}/{name}, from any replica's storage
+    limits.append(Middleware(Downloads, store=pipeline.store, redirect=settings.storage_redirect))
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True, css=CSS,
                 allowed_paths=allowed, blocked_paths=blocked, i18n=I18N,
                 max_file_size=int(settings.max_upload_mb * 1024 * 1024), app_kwargs={"middleware": limits},

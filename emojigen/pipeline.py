@@ -9,6 +9,7 @@ per-photo work, the drawing, the caption choice and the keeping of the result (`
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
@@ -139,11 +140,7 @@ class Pipeline:
         styler, mode = self.diffusion, self.settings.sd_fast
         if styler is None or mode == "off" or not styler.fast_available:
             return False
-        if mode == "on":
-            return True
-        from emojigen.diffusion.device import choose_device  # torch: only where a model is configured
-
-        return choose_device(self.settings.sd_device)[0].startswith("cuda")
+        return mode == "on" or _on_gpu(self.settings.sd_device)
 
     def warm_up(self, diffusion: bool = True) -> None:
         """Load the face models, find the caption font and (if configured) load the diffusion model ahead
@@ -542,6 +539,14 @@ class Pipeline:
             log.exception("could not add %s to the history", result_id)
             notices.append(Notice("history_failed", "已保存，但未能记入历史。",
                                   "Saved, but it could not be added to the history."))
+
+
+@functools.cache
+def _on_gpu(device: str) -> bool:
+    """Whether the model runs on a CUDA GPU (asked once: every request's plan wants to know)."""
+    from emojigen.diffusion.device import choose_device  # torch: only where a model is configured
+
+    return choose_device(device)[0].startswith("cuda")
 
 
 def _add_photo_notices(notices: list[Notice], found: list[Notice] | tuple[Notice, ...]) -> None:

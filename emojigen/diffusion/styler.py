@@ -55,6 +55,7 @@ class DiffusionStyler:
         self._once = LoadOnce(lambda: self._load())  # late-bound: tests may replace _load
         self._given_pipe = pipe  # an already built pipeline (the benchmark's random-weight model)
         self._cache = None
+        self._export_manifest: dict | None = None
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -101,11 +102,14 @@ class DiffusionStyler:
         return any(f.is_lcm for f in self.lora_files.values())
 
     def _manifest(self) -> dict:
-        """The export's manifest (onnx), {} while it cannot be read (the load says why)."""
-        try:
-            return read_manifest(self.source)
-        except ModelUnavailable:
-            return {}
+        """The export's manifest (onnx), read once (every request asks whether fast mode is there); {} while
+        it cannot be read (the load says why)."""
+        if self._export_manifest is None:
+            try:
+                self._export_manifest = read_manifest(self.source)
+            except ModelUnavailable:
+                return {}
+        return self._export_manifest
 
     def load(self) -> Loaded:
         """Load the model (once; a failure is remembered and raised again, naming what is wrong)."""
